@@ -1,0 +1,1 @@
+"""Transports: sandbox (terminal), replay (JSONL with a virtual clock), WeChat."""

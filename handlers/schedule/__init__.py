@@ -1,0 +1,1 @@
+"""Timed work: deadlines, reminders, escalation, the weekly digest."""
