@@ -1,0 +1,293 @@
+"""The application: inbox -> handlers -> outbox, around one transport.
+
+    async with Application(config, transport) as app:
+        ...  # the transport delivers to app.receive; app.flush_outbox() sends
+
+Every received message is stored before anything acts on it, and a second delivery
+changes nothing. Handling and the replies it queues commit together, so a crash
+leaves either nothing done (the message is handled again on start) or all of it.
+Every queued message is sent until the transport confirms it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime, timedelta
+
+import handlers.schedule  # noqa: F401  (registers timed jobs)
+from bot.clock import SystemClock, VirtualClock
+from bot.config import Config, GroupSettings
+from bot.messages import Incoming
+from bot.transports.base import SendFailed, Transport
+from handlers import dispatch
+from handlers.context import Ctx
+from handlers.domain import Group
+from handlers.nlu import Parser
+from handlers.timed import TIMED_JOBS
+from storage import db
+from storage.repo import Repo, message_key
+
+log = logging.getLogger(__name__)
+
+APOLOGY = "抱歉，刚才处理这条消息时出了点问题，消息已经记下了，协调员会跟进。"
+SEND_LEASE = timedelta(seconds=60)
+MAX_BACKOFF = timedelta(minutes=10)
+
+
+class Application:
+    def __init__(self, config: Config, transport: Transport | None = None, *,
+                 clock: SystemClock | VirtualClock | None = None, db_url: str | None = None,
+                 serve_unknown_rooms: bool = False, parser: Parser | None = None,
+                 run_sender: bool | None = None, run_scheduler: bool = False) -> None:
+        self.config = config
+        self.transport = transport
+        self.clock = clock or SystemClock(config.bot.timezone)
+        self.db_url = db_url or config.database.url
+        self.serve_unknown_rooms = serve_unknown_rooms
+        self.parser = parser or Parser(config.nlu)
+        self.run_sender = (not self.clock.virtual) if run_sender is None else run_sender
+        self.run_scheduler = run_scheduler
+        self._groups: dict[str, tuple[Group, GroupSettings]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task] = []
+        self._flush_lock = asyncio.Lock()
+        self.scheduler = None
+
+    # lifecycle ------------------------------------------------------------
+    async def __aenter__(self) -> Application:
+        self.engine = db.create_engine(self.db_url)
+        if self.config.database.auto_migrate or self.db_url.startswith("sqlite"):
+            await db.upgrade(self.engine)
+        self.sessionmaker = db.sessionmaker(self.engine)
+        await self.recover()
+        if self.transport is not None:
+            await self.transport.start(self.receive)
+        if self.run_sender:
+            self._tasks.append(asyncio.create_task(self._sender_loop(), name="outbox-sender"))
+        if self.run_scheduler:
+            from bot.scheduler import start_scheduler
+
+            self.scheduler = start_scheduler(self)
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        if self.scheduler is not None:
+            from bot.scheduler import stop_scheduler
+
+            stop_scheduler(self.scheduler)
+        for t in self._tasks:
+            t.cancel()
+        for t in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await t
+        if self.transport is not None:
+            await self.transport.stop()
+        await self.engine.dispose()
+
+    def session(self):
+        """A session in a transaction: `async with app.session() as repo:`."""
+        return _RepoSession(self.sessionmaker)
+
+    # receiving ------------------------------------------------------------
+    async def receive(self, msg: Incoming) -> None:
+        """Store, then handle. Safe to call twice with the same message."""
+        key = message_key(msg)
+        async with self.session() as repo:
+            new = await repo.inbox_add(msg, key)
+        if not new:
+            log.info("duplicate delivery of %s ignored", key)
+            return
+        await self._handle(key, msg)
+        self._wake.set()
+
+    async def recover(self) -> None:
+        """Handle messages stored but not handled before a crash, in order."""
+        async with self.session() as repo:
+            pending = await repo.inbox_unhandled()
+        for key, msg in pending:
+            log.warning("handling %s left over from an interrupted run", key)
+            if isinstance(self.clock, VirtualClock):
+                self.clock.set(msg.at)
+            await self._handle(key, msg)
+
+    async def _handle(self, key: str, msg: Incoming) -> None:
+        lock = self._locks.setdefault(msg.room or "dm", asyncio.Lock())
+        async with lock:
+            now = self.clock.now()
+            try:
+                async with self.sessionmaker() as s, s.begin():
+                    repo = Repo(s)
+                    ctx = await self._context(s, repo, key, msg, now)
+                    if ctx is not None:
+                        await dispatch.handle(ctx)
+                    await repo.inbox_mark(key, "handled" if ctx else "ignored", now)
+            except Exception as e:  # the boundary: log, apologise, keep the message
+                log.exception("failed to handle message %s", key)
+                async with self.session() as repo:
+                    await repo.inbox_mark(key, "failed", now, f"{type(e).__name__}: {e}")
+                    if msg.room and self._groups.get(msg.room):
+                        await repo.enqueue(text=APOLOGY, now=now, room=msg.room,
+                                           in_reply_to=msg.id,
+                                           group_id=self._groups[msg.room][0].id)
+
+    async def _context(self, s, repo: Repo, key: str, msg: Incoming, now: datetime) -> Ctx | None:
+        found = await self._group_for(repo, msg, now)
+        if found is None:
+            return None
+        group, gconf = found
+        sender = await repo.ensure_member(group.id, msg.sender.id, msg.sender.name, now)
+        ctx = Ctx(session=s, repo=repo, config=self.config, gconf=gconf, group=group,
+                  sender=sender, msg=msg, msg_key=key, now=now, parser=self.parser)
+        if gconf.key not in {g.key for g in self.config.groups} and not await ctx.coordinators():
+            await repo.set_role(group.id, sender, "coordinator", (), None, now)
+            ctx._roles = None
+        return ctx
+
+    async def _group_for(self, repo: Repo, msg: Incoming, now: datetime):
+        if msg.room is None:
+            return await self._coordinator_group(repo, msg)
+        if msg.room in self._groups:
+            return self._groups[msg.room]
+        known = await repo.group_by_room(msg.room)
+        by_key = {g.key: g for g in self.config.groups}
+        gconf = by_key.get(known.key) if known else None
+        gconf = gconf or self.config.group_for(msg.room, msg.room_topic)
+        if gconf is None:
+            if not self.serve_unknown_rooms:
+                log.info("message from unconfigured room %s (%s) ignored", msg.room, msg.room_topic)
+                return None
+            gconf = (self.config.default_group(known.key) if known
+                     else self.config.default_group(msg.room_topic or msg.room))
+            if known:
+                gconf = gconf.model_copy(update={"key": known.key})
+        group = await repo.ensure_group(gconf.key, gconf.estate, msg.room, msg.room_topic, now)
+        await repo.s.flush()
+        self._groups[msg.room] = (group, gconf)
+        return self._groups[msg.room]
+
+    async def _coordinator_group(self, repo: Repo, msg: Incoming):
+        """A private message: the group in which the sender is a coordinator."""
+        for group, gconf in list(self._groups.values()):
+            if msg.sender.id in gconf.coordinators or msg.sender.name in gconf.coordinators:
+                return group, gconf
+            roles = await repo.roles(group.id)
+            if any(r.role == "coordinator" and r.member.ext_id == msg.sender.id for r in roles):
+                return group, gconf
+        for gconf in self.config.groups:
+            if msg.sender.id in gconf.coordinators or msg.sender.name in gconf.coordinators:
+                group = await repo.ensure_group(gconf.key, gconf.estate, gconf.room_id or None,
+                                                gconf.room, self.clock.now())
+                return group, gconf
+        return None
+
+    # sending --------------------------------------------------------------
+    async def flush_outbox(self) -> int:
+        """Send every due outbox row; return how many were confirmed."""
+        if self.transport is None or not self.transport.is_connected():
+            return 0
+        sent = 0
+        async with self._flush_lock:
+            while True:
+                now = self.clock.now()
+                async with self.session() as repo:
+                    due = await repo.due_outbox(now)
+                if not due:
+                    return sent
+                for out in due:
+                    sent += await self._send_one(out)
+                if not self.transport.is_connected():
+                    return sent
+
+    async def _send_one(self, out) -> int:
+        now = self.clock.now()
+        async with self.session() as repo:
+            if not await repo.claim_outbox(out.outbox_id, now, now + SEND_LEASE):
+                return 0
+        try:
+            tid = await self.transport.send(out)
+        except Exception as e:
+            attempts = await self._attempts(out.outbox_id)
+            delay = min(MAX_BACKOFF, timedelta(seconds=2 ** min(attempts, 10)))
+            level = logging.WARNING if isinstance(e, SendFailed) else logging.ERROR
+            log.log(level, "send of outbox #%s failed (%s); retry in %ss", out.outbox_id, e,
+                    int(delay.total_seconds()))
+            async with self.session() as repo:
+                await repo.mark_retry(out.outbox_id, str(e), self.clock.now() + delay)
+            return 0
+        async with self.session() as repo:
+            await repo.mark_sent(out.outbox_id, self.clock.now(), tid)
+        return 1
+
+    async def _attempts(self, outbox_id: int) -> int:
+        from sqlalchemy import select
+
+        from storage.models import OutboxRow
+
+        async with self.sessionmaker() as s:
+            return (await s.execute(select(OutboxRow.attempts).where(OutboxRow.id == outbox_id))).scalar() or 1
+
+    def wake_sender(self) -> None:
+        self._wake.set()
+
+    async def _sender_loop(self) -> None:
+        while True:
+            try:
+                await self.flush_outbox()
+            except Exception:
+                log.exception("outbox sender failed; retrying")
+            self._wake.clear()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+
+    # timed work -----------------------------------------------------------
+    async def tick(self) -> None:
+        now = self.clock.now()
+        for job in TIMED_JOBS:
+            try:
+                await job.run(self, now)
+            except Exception:
+                log.exception("timed job %s failed at %s", job.name, now)
+        self._wake.set()
+
+    async def advance_to(self, t: datetime) -> None:
+        """Move a virtual clock to `t`, running timed work at each moment it is due."""
+        assert isinstance(self.clock, VirtualClock), "advance_to needs the virtual clock"
+        last: datetime | None = None
+        while True:
+            now = self.clock.now()
+            dues = [d for job in TIMED_JOBS if (d := await job.next_due(self, now)) is not None]
+            nxt = min((d for d in dues if d <= t), default=None)
+            if nxt is None:
+                break
+            if last is not None and nxt <= last:  # a job still due where it just ran
+                nxt = last + timedelta(minutes=1)
+                if nxt > t:
+                    break
+            self.clock.set(max(nxt, now))
+            await self.tick()
+            await self.flush_outbox()
+            last = self.clock.now()
+        self.clock.set(t)
+        await self.tick()
+        await self.flush_outbox()
+
+
+class _RepoSession:
+    def __init__(self, maker) -> None:
+        self.maker = maker
+
+    async def __aenter__(self) -> Repo:
+        self.s = self.maker()
+        await self.s.__aenter__()
+        self.tx = self.s.begin()
+        await self.tx.__aenter__()
+        return Repo(self.s)
+
+    async def __aexit__(self, *exc) -> None:
+        try:
+            await self.tx.__aexit__(*exc)
+        finally:
+            await self.s.__aexit__(*exc)

@@ -1,0 +1,27 @@
+"""`gongzhi run`: WeChat when configured, otherwise the terminal sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot.app import Application
+from bot.config import Config
+
+log = logging.getLogger(__name__)
+
+
+async def run_bot(config: Config, db_url: str | None = None) -> None:
+    if config.wechat.token and config.wechat.endpoint:
+        from bot.transports.wechat import WechatTransport
+
+        transport = WechatTransport(config)
+        async with Application(config, transport, db_url=db_url, run_scheduler=True):
+            await asyncio.Event().wait()
+        return
+    from bot.transports.sandbox import SandboxTransport
+
+    sandbox = SandboxTransport([g.room for g in config.groups], config.bot.name)
+    async with Application(config, sandbox, db_url=db_url, serve_unknown_rooms=True,
+                           run_scheduler=True):
+        await sandbox.done.wait()

@@ -1,0 +1,3 @@
+"""Slash commands. Importing this package registers every command."""
+
+from handlers.commands import help, roles, tickets  # noqa: F401

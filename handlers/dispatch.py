@@ -1,0 +1,156 @@
+"""What the bot does with one stored message: a command, an answer to its question,
+or natural chat read by the parser."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from datetime import timedelta
+
+import handlers.commands  # noqa: F401  (registers every command)
+from handlers import tickets as T
+from handlers.commands.registry import (
+    CommandError,
+    UsageError,
+    closest,
+    find,
+    usage_reply,
+)
+from handlers.context import Ctx
+from handlers.nlu import Parse, ParseContext
+from handlers.nlu.record import ACTIONABLE
+from storage.repo import recent_context
+
+log = logging.getLogger(__name__)
+
+MAX_PARSE_CHARS = 1000
+MEDIA_REPLY = "收到您发的{what}。我只能看懂文字，请用文字描述一下问题（哪栋楼、什么情况），方便登记。"
+MEDIA_NAMES = {"image": "图片", "voice": "语音", "file": "文件", "link": "链接", "video": "视频"}
+CONFIRM_QUESTION = "要登记为问题吗？回复 1 登记，回复 2 不用。"
+_YES = {"1", "是", "要", "登记", "好", "好的", "对", "嗯", "是的", "要的"}
+_NO = {"2", "不", "不用", "不要", "否", "算了", "不是"}
+
+
+def normalise(text: str, bot_name: str) -> str:
+    """Full-width to half-width, and no leading @bot."""
+    t = unicodedata.normalize("NFKC", text).strip()
+    for prefix in (f"@{bot_name}", f"@ {bot_name}"):
+        if t.startswith(prefix):
+            t = t[len(prefix):].lstrip(" \u2005,，:：")
+    return t
+
+
+def split_command(text: str) -> tuple[str, str] | None:
+    if not text.startswith("/"):
+        return None
+    m = re.match(r"/\s*([^\s\d#/@]*)\s*(.*)", text, re.S)
+    return (m.group(1), m.group(2).strip()) if m else ("", "")
+
+
+async def handle(ctx: Ctx) -> None:
+    msg = ctx.msg
+    if msg.kind != "text":
+        await ctx.reply(MEDIA_REPLY.format(what=MEDIA_NAMES.get(msg.kind, "消息")))
+        return
+    text = normalise(msg.text, ctx.config.bot.name)
+    if not text:
+        if msg.mentions_bot:
+            await ctx.reply(f"您好，我是{ctx.config.bot.name}，有问题直接说，或发 /帮助 查看命令。")
+        return
+    cmd = split_command(text)
+    if cmd is not None:
+        await run_command(ctx, *cmd)
+        return
+    if ctx.msg.room is None:
+        await ctx.reply("私聊只接受协调员的命令（发 /帮助 查看）。反映问题请在群里说，谢谢！")
+        return
+    if await answer_prompt(ctx, text):
+        return
+    await understand(ctx, text)
+
+
+async def run_command(ctx: Ctx, word: str, args: str) -> None:
+    spec = find(word)
+    if spec is None:
+        near = closest(word) if word else None
+        hint = f"您是不是想用 {near.usage}？" if near else ""
+        await ctx.reply(f"没有“/{word}”这个命令。{hint}发 /帮助 查看全部命令。")
+        return
+    try:
+        await spec.fn(ctx, args)
+    except UsageError as e:
+        await ctx.reply(usage_reply(spec, e.hint))
+    except CommandError as e:
+        await ctx.reply(e.reason)
+
+
+async def answer_prompt(ctx: Ctx, text: str) -> bool:
+    """The sender answering the bot's one question (register this report?)."""
+    prompt = await ctx.repo.take_prompt(ctx.group.id, ctx.sender, ctx.now)
+    if prompt is None or prompt.kind != "confirm_report":
+        return False
+    word = text.strip(" 。.!！~")
+    if word in _YES:
+        prompt.status = "answered"
+        p = Parse(**prompt.payload["parse"])
+        await T.register(ctx, p, prompt.payload["text"])
+        return True
+    prompt.status = "declined" if word in _NO else "lapsed"
+    if word in _NO:
+        await ctx.reply("好的，不登记。")
+        return True
+    return False  # asked once; anything else is read as a new message
+
+
+async def understand(ctx: Ctx, text: str) -> None:
+    clipped = text[:MAX_PARSE_CHARS]
+    p = ctx.parser.parse(clipped, ParseContext(sender_id=ctx.sender.ext_id, now=ctx.now))
+    if p.intent in ("urge", "resolve", "rate") or ctx.msg.quoted_id or ctx.msg.quoted_text:
+        recent = await recent_context(ctx.session, ctx.group.id)
+        p = ctx.parser.parse(clipped, ParseContext(
+            sender_id=ctx.sender.ext_id, now=ctx.now, recent_tickets=recent,
+            quoted_id=ctx.msg.quoted_id, quoted_text=ctx.msg.quoted_text))
+    nlu = ctx.config.nlu
+    if p.intent in ACTIONABLE:
+        if p.confidence >= nlu.ticket_threshold:
+            await T.register(ctx, p, text)
+        elif p.confidence >= nlu.confirm_threshold:
+            await ask_to_register(ctx, p, text)
+        return
+    if p.ticket is not None and p.intent in ("urge", "resolve", "rate"):
+        await act_on_reference(ctx, p)
+
+
+async def ask_to_register(ctx: Ctx, p: Parse, text: str) -> None:
+    from dataclasses import asdict
+
+    await ctx.repo.open_prompt(ctx.group.id, ctx.sender, "confirm_report",
+                               {"parse": asdict(p), "text": text}, ctx.msg_key, ctx.now,
+                               timedelta(hours=2))
+    await ctx.reply(CONFIRM_QUESTION, [ctx.sender])
+
+
+async def act_on_reference(ctx: Ctx, p: Parse) -> None:
+    """"#12 修好了" from an owner, "#12 怎么还没人管" from the reporter: act like the command.
+    People who may not act on the ticket are not answered (it is chat to them)."""
+    t = await ctx.repo.ticket(ctx.group.id, p.ticket)
+    if t is None:
+        return
+    if p.intent == "urge" and t.status == "resolved" and ctx.is_reporter(t):
+        action, fn = "reopen", lambda: T.reopen(ctx, t, "报告人反映没修好")
+    elif p.intent == "urge":
+        action, fn = "urge", lambda: T.urge(ctx, t)
+    elif p.intent == "resolve":
+        action, fn = "resolve", lambda: T.resolve(ctx, t)
+    else:
+        action, fn = "rate", lambda: T.rate(ctx, t, p.rating)
+    try:
+        await T.check_may(ctx, t, action)
+    except CommandError:
+        log.info("natural %s of #%s by %s not permitted; ignored", action, t.number, ctx.sender.name)
+        return
+    try:
+        await fn()
+    except CommandError as e:
+        await ctx.reply(e.reason)

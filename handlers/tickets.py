@@ -1,0 +1,172 @@
+"""Ticket actions shared by slash commands and natural-language messages.
+
+Decisions come from the pure `lifecycle` and `routing` modules; this module loads,
+checks who may act, writes the change and its event, and queues the replies.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from handlers.commands.registry import CommandError
+from handlers.context import Ctx
+from handlers.domain import CATEGORY_LABEL, Member, Ticket
+from handlers.lifecycle import Refused, transition
+from handlers.nlu import Parse
+from handlers.nlu.record import KIND_OF_INTENT
+from handlers.routing import route_ticket
+
+# who may take each action, besides coordinators
+_PARTY = {"resolve": "owner", "acknowledge": "owner", "urge": "reporter", "rate": "reporter",
+          "reopen": "reporter"}
+_ONLY = {"owner": "工单责任人", "reporter": "报告人"}
+_VERB = {"assign": "派单", "resolve": "办结", "reopen": "重开", "urge": "催办", "rate": "评价",
+         "reject": "驳回", "duplicate": "标记重复", "acknowledge": "认领"}
+
+
+def label(t: Ticket) -> str:
+    cat = CATEGORY_LABEL.get(t.category or "", "")
+    return f"#{t.number}" + (f"【{cat}】" if cat else "") + t.title
+
+
+async def load(ctx: Ctx, number: int) -> Ticket:
+    t = await ctx.repo.ticket(ctx.group.id, number)
+    if t is None:
+        raise CommandError(f"没有找到 #{number} 号工单，请核对编号（发 /清单 可查看）。")
+    return t
+
+
+async def check_may(ctx: Ctx, t: Ticket, action: str) -> None:
+    if await ctx.is_coordinator():
+        return
+    party = _PARTY.get(action)
+    if party == "owner" and ctx.is_owner(t) or party == "reporter" and ctx.is_reporter(t):
+        return
+    who = "协调员" if party is None else f"{_ONLY[party]}或协调员"
+    raise CommandError(f"抱歉，只有{who}可以{_VERB[action]} #{t.number}。")
+
+
+async def apply(ctx: Ctx, t: Ticket, action: str, detail: dict | None = None, **fields) -> str:
+    """Move `t` by `action` (refusing with the reason), record the event, return new status."""
+    try:
+        status = transition(t.status, action, t.number)
+    except Refused as e:
+        raise CommandError(e.reason) from None
+    changes = dict(fields)
+    if status != t.status:
+        changes["status"] = status
+    if action == "resolve":
+        changes["resolved_at"] = ctx.now
+    if status == "closed":
+        changes["closed_at"] = ctx.now
+    if action in ("acknowledge", "resolve") and t.acknowledged_at is None:
+        changes["acknowledged_at"] = ctx.now
+    if changes:
+        await ctx.repo.update_ticket(t, ctx.now, **changes)
+    event = {"assign": "assigned", "urge": "urged", "resolve": "resolved", "reopen": "reopened",
+             "rate": "rated", "reject": "rejected", "duplicate": "merged",
+             "acknowledge": "acknowledged"}[action]
+    await ctx.repo.add_event(t.id, event, ctx.sender, ctx.now, detail or {})
+    return status
+
+
+# -- new reports -------------------------------------------------------------
+
+async def register(ctx: Ctx, p: Parse, text: str) -> Ticket:
+    """Make a ticket from a parsed report/need/offer, or join a live one (pile-on)."""
+    kind = KIND_OF_INTENT.get(p.intent, "problem")
+    category = p.category or "other"
+    window = timedelta(minutes=ctx.gconf.pileon_window_minutes)
+    if kind == "problem" and window:
+        same = await ctx.repo.find_pileon(ctx.group.id, kind, category, p.building, p.place,
+                                          ctx.now - window)
+        if same is not None:
+            await merge_into(ctx, same, p)
+            return same
+    owners = await owners_for(ctx, kind, category, p.building)
+    t = await ctx.repo.create_ticket(
+        group_id=ctx.group.id, kind=kind, category=category, title=title_of(p, text),
+        text=text, reporter=ctx.sender, owners=owners, urgent=p.urgent and kind == "problem",
+        now=ctx.now, building=p.building, unit=p.unit, room=p.room, place=p.place,
+        source_message_id=ctx.msg.id or ctx.msg_key)
+    await ctx.reply(created_text(t, owners), owners)
+    return t
+
+
+async def owners_for(ctx: Ctx, kind: str, category: str, building: str | None) -> list[Member]:
+    coordinators = await ctx.coordinators()
+    if kind == "offer":
+        return coordinators
+    return route_ticket(category, building, await ctx.roles(), ctx.gconf.route_table(),
+                        coordinators)
+
+
+def title_of(p: Parse, text: str) -> str:
+    if p.title:
+        return p.title[:40]
+    flat = " ".join(text.split())
+    return flat[:24] + ("…" if len(flat) > 24 else "")
+
+
+def mention_names(members: list[Member]) -> str:
+    return " ".join(f"@{m.name}" for m in members)
+
+
+def created_text(t: Ticket, owners: list[Member]) -> str:
+    who = mention_names(owners)
+    if t.kind == "offer":
+        return f"谢谢您！已记入资源清单 {label(t)}。{who} 需要时会联系您。"
+    if t.kind == "need":
+        return f"已记入需求清单 {label(t)}，请 {who} 跟进，谢谢！"
+    if t.urgent:
+        return f"【紧急】已登记 {label(t)}，请 {who} 立即处理！如有危险请先拨打110/119。"
+    return f"已登记 {label(t)}，请 {who} 处理，谢谢！"
+
+
+async def merge_into(ctx: Ctx, t: Ticket, p: Parse) -> None:
+    added = await ctx.repo.add_reporter(t, ctx.sender, ctx.msg.id or ctx.msg_key, ctx.now)
+    await ctx.repo.add_event(t.id, "merged", ctx.sender, ctx.now,
+                             {"message": ctx.msg.id or ctx.msg_key, "co_reporter": added})
+    if p.urgent and not t.urgent:
+        await ctx.repo.update_ticket(t, ctx.now, urgent=True)
+    n = len(t.reporters)
+    urgent = "【紧急】" if t.urgent else ""
+    await ctx.reply(f"{urgent}已合并到 #{t.number}（已有{n}位居民反映），请 {mention_names(t.owners)} "
+                    f"抓紧处理。", t.owners)
+
+
+# -- actions on existing tickets ---------------------------------------------
+
+async def resolve(ctx: Ctx, t: Ticket, note: str = "") -> None:
+    await check_may(ctx, t, "resolve")
+    await apply(ctx, t, "resolve", {"note": note})
+    extra = f"：{note}" if note else "。"
+    await ctx.reply(f"{label(t)} 已办结{extra}\n{mention_names(t.reporters)} 如果没修好请回复“没修好”"
+                    f"或 /重开 {t.number}；满意的话请 /评价 {t.number} 5。", t.reporters)
+
+
+async def urge(ctx: Ctx, t: Ticket) -> None:
+    await check_may(ctx, t, "urge")
+    await apply(ctx, t, "urge")
+    owners = t.owners or await ctx.coordinators()
+    await ctx.reply(f"已催办 {label(t)}，请 {mention_names(owners)} 尽快处理并回复进展。", owners)
+
+
+async def reopen(ctx: Ctx, t: Ticket, why: str = "") -> None:
+    await check_may(ctx, t, "reopen")
+    await apply(ctx, t, "reopen", {"why": why}, resolved_at=None, closed_at=None, rating=None)
+    owners = t.owners or await ctx.coordinators()
+    await ctx.reply(f"{label(t)} 已重开，请 {mention_names(owners)} 再看一下，谢谢！", owners)
+
+
+async def rate(ctx: Ctx, t: Ticket, stars: int | None, words: str = "") -> None:
+    await check_may(ctx, t, "rate")
+    await apply(ctx, t, "rate", {"stars": stars, "words": words}, rating=stars)
+    shown = f"{stars}星" if stars else "评价"
+    await ctx.reply(f"谢谢您对 #{t.number} 的{shown}，已记录，工单关闭。")
+
+
+async def acknowledge(ctx: Ctx, t: Ticket) -> None:
+    await check_may(ctx, t, "acknowledge")
+    await apply(ctx, t, "acknowledge")
+    await ctx.reply(f"好的，{ctx.sender.name} 已认领 {label(t)}。")
