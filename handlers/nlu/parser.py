@@ -1,43 +1,84 @@
-"""Placeholder parser (keywords and regular expressions); issue 4 replaces it."""
+"""The message parser: text (+ context) -> Parse, the record of CONTRACT.md and more."""
 
 from __future__ import annotations
 
 import re
 
+from handlers.nlu.context import resolve_reference
+from handlers.nlu.intent import IntentScorer
+from handlers.nlu.lexicon import Lexicon
+from handlers.nlu.numbers import LocationReader, blank, find_ticket
 from handlers.nlu.record import Parse, ParseContext
 from handlers.nlu.settings import NluSettings
+from handlers.nlu.summary import Summarizer
+from handlers.nlu.text import POSITIVE_EMOJI, clean
 
-_TICKET = re.compile(r"#\s*(\d+)|(\d+)\s*号(?:工单|单子)|工单\s*(\d+)")
-_BUILDING = re.compile(r"(\d+)\s*(?:幢|栋|号楼|座)")
-_UNIT = re.compile(r"(\d+)\s*单元")
-_CATEGORIES = {
-    "elevator": ("电梯", "电悌"), "lighting": ("灯",), "water": ("漏水", "停水", "水管", "下水道"),
-    "sanitation": ("垃圾", "臭"), "parking_traffic": ("停车", "堵"), "noise_dispute": ("噪音", "吵"),
-    "fire_safety": ("消防", "充电", "着火"), "facility": ("门禁", "坑"),
-}
-_REPORT = ("坏", "停了", "不亮", "漏", "堵", "困", "臭", "吵", "乱")
-_URGENT = ("困人", "关人", "着火", "冒烟", "燃气", "救命")
+_CJK_OR_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+_SCORE = re.compile(r"(?:打|给)\s*([1-5一二三四五])\s*分")
 
 
 class Parser:
+    """Reads one group-chat message. Build once, call `parse` per message."""
+
     def __init__(self, settings: NluSettings | None = None) -> None:
         self.settings = settings or NluSettings()
+        self.lexicon = Lexicon(self.settings)
+        self.scorer = IntentScorer(self.lexicon)
+        self.locations = LocationReader(self.lexicon.building_suffixes,
+                                        self.lexicon.building_aliases)
+        self.summary = Summarizer(self.lexicon)
 
     def parse(self, text: str, ctx: ParseContext | None = None) -> Parse:
         p = Parse(text=text)
-        if m := _TICKET.search(text):
-            p.ticket = int(next(g for g in m.groups() if g))
-        if m := _BUILDING.search(text):
-            p.building = m.group(1)
-        if m := _UNIT.search(text):
-            p.unit = m.group(1)
-        p.category = next((c for c, ws in _CATEGORIES.items() if any(w in text for w in ws)), None)
-        p.urgent = any(w in text for w in _URGENT)
-        if p.ticket and any(w in text for w in ("修好", "办好", "处理好")):
-            p.intent = "resolve"
-        elif p.ticket and any(w in text for w in ("怎么还", "还没")):
-            p.intent = "urge"
-        elif any(w in text for w in _REPORT) and p.category:
-            p.intent = "report"
-        p.title = text[:20]
+        c = clean(text, self.lexicon.unslang)
+        if ctx is not None and ctx.quoted_text and c.quote is None:
+            c.quote = clean(ctx.quoted_text, self.lexicon.unslang).text
+        if not _CJK_OR_WORD.search(c.text):
+            return self._no_words(p, c)
+        ticket, span = find_ticket(c.text)
+        quoted_ticket = find_ticket(c.quote)[0] if c.quote else None
+        own = blank(c.text, span)
+        r = self.scorer.read(own, has_ticket=ticket is not None or quoted_ticket is not None,
+                             has_quote=c.quote is not None, stars=c.stars, ironic=c.ironic)
+        p.intent, p.confidence, p.urgent = r.intent, r.confidence, r.urgent
+        p.category, p.also = r.category, r.also
+        p.ticket = ticket if ticket is not None else quoted_ticket
+        self._locate(p, own, c.quote)
+        if c.quote and p.category is None and p.intent in ("urge", "resolve", "rate"):
+            p.category = self.scorer.read(c.quote, has_ticket=False, has_quote=False,
+                                          stars=0, ironic=False).category
+            p.category = None if p.category == "other" else p.category
+        if p.intent == "rate":
+            p.rating = self._rating(own, c.stars, c.emoji)
+        p.place = self.summary.place(own, p)
+        p.title = self.summary.title(own, p, r)
+        if ctx is not None:
+            resolve_reference(p, ctx, self.settings)
         return p
+
+    def _no_words(self, p: Parse, c) -> Parse:
+        """Empty, or only emoji: chat, unless it is a row of stars on a quoted ticket."""
+        if c.stars and c.quote is not None:
+            p.intent, p.rating = "rate", min(5, c.stars)
+            p.ticket = find_ticket(c.quote)[0]
+        elif c.stars and any(e in POSITIVE_EMOJI for e in c.emoji):
+            p.intent, p.rating = "rate", min(5, c.stars)
+        p.confidence = 0.9
+        p.title = "评价" if p.intent == "rate" else None
+        return p
+
+    def _locate(self, p: Parse, own: str, quote: str | None) -> None:
+        loc = self.locations.read(own)
+        if quote and loc.building is None and loc.unit is None and p.intent != "chat":
+            q = self.locations.read(blank(quote, find_ticket(quote)[1]))
+            loc.building, loc.unit = q.building, q.unit
+            loc.room = loc.room or q.room
+        p.building, p.unit, p.room = loc.building, loc.unit, loc.room
+
+    def _rating(self, text: str, stars: int, emoji: list[str]) -> int | None:
+        if stars:
+            return min(5, stars)
+        if m := _SCORE.search(text):
+            return "一二三四五".find(m.group(1)) + 1 if not m.group(1).isdigit() else int(m.group(1))
+        found = [(text.find(w), -len(w), n) for w, n in self.lexicon.stars.items() if w in text]
+        return min(found)[2] if found else None

@@ -32,12 +32,15 @@ class Parse:
     confidence: float = 1.0
     also: list[str] = field(default_factory=list)
     rating: int | None = None
+    # tickets the message may refer to when context could not single one out
+    candidates: list[int] = field(default_factory=list)
 
     def contract(self) -> dict:
         """The record as `gongzhi parse` prints it (contract fields plus extras)."""
         d = asdict(self)
-        if not d["also"]:
-            d.pop("also")
+        for optional in ("also", "candidates"):
+            if not d[optional]:
+                d.pop(optional)
         return d
 
 

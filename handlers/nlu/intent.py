@@ -1,0 +1,148 @@
+"""Intent, category and urgency from lexicon matches: a hand-weighted linear scorer.
+
+Each intent adds up the weights of its cue words found in the sender's own words;
+report also counts the categories' "something is wrong" phrases. A few structural
+rules sit on top (urging needs an earlier raising of the issue to refer to, a ticket
+number turns a report into an urge, resolve cues under a negation do not count).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from handlers.nlu.lexicon import Hit, Lexicon
+
+NEGATIONS = ("没", "未", "不", "没有", "还没", "别", "无")
+QUESTION_AFTER = ("吗", "没", "?", "？", "了吗", "了没")
+TIE_ORDER = ("resolve", "rate", "urge", "offer", "need", "report", "chat")
+CHAT_PRIOR = 1.0
+RUMOUR_SPAN = 12  # "听说…" / "隔壁小区…" near the start: talk about elsewhere
+
+
+@dataclass(slots=True)
+class Reading:
+    """What the scorer found in one message."""
+
+    scores: dict[str, float]
+    intent: str
+    confidence: float
+    category: str | None
+    also: list[str] = field(default_factory=list)
+    category_scores: dict[str, float] = field(default_factory=dict)
+    urgent: bool = False
+    cues: dict[str, list[Hit]] = field(default_factory=dict)
+
+
+def _negated(text: str, hit: Hit) -> bool:
+    before = text[max(0, hit.start - 3): hit.start]
+    return any(before.endswith(n) for n in NEGATIONS) or "没" in before[-2:]
+
+
+def _questioned(text: str, hit: Hit) -> bool:
+    after = text[hit.end: hit.end + 2]
+    return any(after.startswith(q) for q in QUESTION_AFTER)
+
+
+def _sum(hits: list[Hit], label: str) -> float:
+    return sum(w for h in hits for lab, w in h.labels if lab == label)
+
+
+class IntentScorer:
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lex = lexicon
+
+    def read(self, text: str, *, has_ticket: bool, has_quote: bool, stars: int,
+             ironic: bool) -> Reading:
+        lex = self.lex
+        cues = {name: ws.find(text) for name, ws in lex.intents.items()}
+        cues["resolve"] = [h for h in cues["resolve"]
+                           if not _negated(text, h) and not _questioned(text, h)]
+        cat_hits = lex.categories.find(text)
+        cat_scores: dict[str, float] = defaultdict(float)
+        problem = 0.0
+        for h in cat_hits:
+            decay = 1.0 / (1.0 + h.start / 80.0)  # long messages name their topic early
+            for cat, w in h.labels:
+                cat_scores[cat] += w * decay
+                if w >= 3.0:
+                    problem += w
+        scores = {name: _sum(hits, name) for name, hits in cues.items()}
+        subject = max(cat_scores.values(), default=0.0)
+        referenced = has_ticket or has_quote or bool(lex.reference.find(text))
+        rumour = any(h.start < RUMOUR_SPAN for h in lex.rumour.find(text))
+        scores["report"] = self._report(scores["report"], problem, subject)
+        if scores["need"]:
+            scores["need"] += min(subject, 4.0) * 0.5
+        if not any(w in text for w in lex.first_person):
+            scores["offer"] *= 0.6
+        self._urge(scores, cues["urge"], referenced, has_ticket)
+        scores["rate"] += 3.0 * min(stars, 1) + (1.0 if ironic and scores["rate"] else 0.0)
+        if scores["resolve"] >= 3:
+            scores["report"] *= 0.5
+        if scores["rate"] >= 3:
+            scores["resolve"] *= 0.5
+        if scores["rate"] >= 6 or stars:
+            scores["report"] *= 0.5
+        if rumour:
+            scores["report"] *= 0.3
+        scores["chat"] += CHAT_PRIOR
+        intent = self._choose(scores, has_ticket)
+        category, also = self._category(intent, cat_scores, cat_hits)
+        urgent = intent == "report" and not rumour and self._urgent(text)
+        return Reading(scores, intent, _confidence(scores, intent), category, also,
+                       dict(cat_scores), urgent, cues)
+
+    @staticmethod
+    def _urge(scores: dict[str, float], hits: list[Hit], referenced: bool, ticket: bool) -> None:
+        """Urging presses on an issue raised before: without a reference, only phrases
+        that imply one ("怎么还没", "催一下") count in full."""
+        strong = sum(w for h in hits for _, w in h.labels if w >= 3)
+        if not referenced:
+            scores["urge"] = strong + 0.35 * (scores["urge"] - strong)
+        elif scores["urge"]:
+            scores["urge"] += 3.0
+            scores["report"] *= 0.6
+        if ticket and scores["resolve"] < 3 and scores["rate"] < 3:
+            scores["urge"] += 3.0
+
+    @staticmethod
+    def _report(cues: float, problem: float, subject: float) -> float:
+        if problem == 0 and cues < 3:
+            return 0.3 * min(subject, 4.0)
+        return cues * 0.6 + problem * 0.5 + min(subject, 6.0) * 0.4
+
+    @staticmethod
+    def _choose(scores: dict[str, float], has_ticket: bool) -> str:
+        best = max(TIE_ORDER, key=lambda i: (scores[i], -TIE_ORDER.index(i)))
+        if has_ticket and best in ("report", "need", "offer", "chat"):
+            return max(("urge", "resolve", "rate"), key=lambda i: scores[i])
+        return best
+
+    def _category(self, intent: str, scores: dict[str, float], hits: list[Hit]):
+        if intent == "chat" or not scores:
+            return (("other" if intent in ("report", "need") else None), [])
+        first = {}
+        for h in hits:
+            for cat, _ in h.labels:
+                first.setdefault(cat, h.start)
+        ranked = sorted(scores, key=lambda c: (-scores[c], first.get(c, 0)))
+        best = ranked[0]
+        floor = 2.0 if intent in ("report", "need") else 2.5
+        if scores[best] < floor:
+            return (("other" if intent in ("report", "need") else None), [])
+        also = [c for c in ranked[1:3] if scores[c] >= max(3.0, 0.75 * scores[best])]
+        return best, also
+
+    def _urgent(self, text: str) -> bool:
+        hits = [h for h in self.lex.urgent.find(text) if not _negated(text, h)]
+        return bool(hits) and not self.lex.urgent_cancel.find(text)
+
+
+def _confidence(scores: dict[str, float], intent: str) -> float:
+    """Margin of the chosen intent over the runner-up, squashed into [0, 1]."""
+    chosen = scores[intent]
+    runner = max((v for k, v in scores.items() if k != intent), default=0.0)
+    margin = chosen - runner
+    return round(min(1.0, max(0.0, 0.5 + 0.5 * math.tanh(margin / 4.0))), 3)

@@ -1,0 +1,130 @@
+"""The parser's lexicon: data/lexicon.toml plus a deployment's additions, compiled once."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections import defaultdict
+from dataclasses import dataclass
+from importlib import resources
+
+from handlers.nlu.settings import NluSettings
+
+WEIGHTS = {"strong": 3.0, "words": 2.0, "weak": 1.0}
+PATTERN_WEIGHTS = {"patterns_strong": 3.0, "patterns": 2.0}
+
+
+@dataclass(slots=True)
+class Hit:
+    """One lexicon match: where, what, and what it says (label -> weight)."""
+
+    start: int
+    end: int
+    word: str
+    labels: tuple[tuple[str, float], ...]
+
+
+class WordSet:
+    """Words (and optional regular expressions) each carrying labelled weights.
+
+    `find` returns every match, overlapping ones included ("楼道灯坏了" gives 楼道灯,
+    灯坏 and 灯): a dictionary probe per position and word length, indexed by first
+    character, which is faster in CPython than one large regex alternation.
+    """
+
+    def __init__(self, words: dict[str, list[tuple[str, float]]], patterns=()) -> None:
+        self.words = {w: tuple(ls) for w, ls in words.items() if w}
+        self.patterns = [(re.compile(p), ls) for p, ls in patterns]
+        lengths: dict[str, set[int]] = defaultdict(set)
+        for w in self.words:
+            lengths[w[0]].add(len(w))
+        self.lengths = {c: sorted(ls) for c, ls in lengths.items()}
+
+    def find(self, text: str) -> list[Hit]:
+        hits, words, lengths = [], self.words, self.lengths
+        for i, c in enumerate(text):
+            for n in lengths.get(c, ()):
+                w = text[i:i + n]
+                if w in words:
+                    hits.append(Hit(i, i + n, w, words[w]))
+        for rx, labels in self.patterns:
+            hits += [Hit(m.start(), m.end(), m.group(), labels) for m in rx.finditer(text)]
+        return hits
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.words
+
+
+def _tiered(table: dict, label: str, into: dict, patterns: list) -> None:
+    for tier, weight in WEIGHTS.items():
+        for word in table.get(tier, ()):
+            into[word].append((label, weight))
+    for tier, weight in PATTERN_WEIGHTS.items():
+        patterns += [(p, ((label, weight),)) for p in table.get(tier, ())]
+
+
+def load_raw() -> dict:
+    data = resources.files("handlers.nlu").joinpath("data/lexicon.toml").read_text("utf-8")
+    return tomllib.loads(data)
+
+
+class Lexicon:
+    """Compiled lexicon for one deployment (defaults plus NluSettings additions)."""
+
+    def __init__(self, settings: NluSettings | None = None) -> None:
+        settings = settings or NluSettings()
+        raw = load_raw()
+        norm, loc = raw["normalize"], raw["location"]
+        self.slang = {**norm["slang"], **settings.slang}
+        self.fillers = frozenset(norm["fillers"])
+        self.building_suffixes = list(
+            dict.fromkeys(loc["building_suffixes"] + settings.building_suffixes))
+        self.building_aliases = {**loc["building_aliases"], **settings.building_aliases}
+        self.places = list(dict.fromkeys(loc["places"] + settings.places))
+        self.place_sides = loc["place_sides"]
+        self.categories = self._categories(raw["category"], settings.category_words)
+        self.intents = self._intents(raw["intent"], settings.intent_words)
+        self.reference = WordSet({w: [("ref", 1.0)] for w in raw["intent"]["urge"]["reference"]})
+        self.stars: dict[str, int] = raw["intent"]["rate"]["stars"]
+        self.rumour = WordSet({w: [("rumour", 1.0)] for w in raw["intent"]["chat"]["rumour"]},
+                              [(r"隔壁.{0,4}小区", (("rumour", 1.0),))])
+        self.first_person = ("我", "本人", "家里", "俺", "咱")
+        urgent = raw["urgent"]
+        self.urgent = WordSet({w: [("urgent", 3.0)] for w in urgent["strong"] + settings.urgent_words})
+        self.urgent_cancel = WordSet({w: [("cancel", 1.0)] for w in urgent["cancel"]})
+        self.category_names = list(raw["category"])
+        self._slang_rx = (re.compile("|".join(map(re.escape, sorted(self.slang, key=len, reverse=True))))
+                          if self.slang else None)
+
+    @staticmethod
+    def _categories(table: dict, extra: dict[str, list[str]]) -> WordSet:
+        words: dict[str, list] = defaultdict(list)
+        patterns: list = []
+        for cat, tiers in table.items():
+            _tiered(tiers, cat, words, patterns)
+        for cat, ws in extra.items():
+            for w in ws:
+                words[w].append((cat, WEIGHTS["strong"]))
+        return WordSet(words, patterns)
+
+    @staticmethod
+    def _intents(table: dict, extra: dict[str, list[str]]) -> dict[str, WordSet]:
+        sets = {}
+        for intent, tiers in table.items():
+            words: dict[str, list] = defaultdict(list)
+            patterns: list = []
+            _tiered(tiers, intent, words, patterns)
+            for w in extra.get(intent, ()):
+                words[w].append((intent, WEIGHTS["strong"]))
+            sets[intent] = WordSet(words, patterns)
+        return sets
+
+    def unslang(self, text: str) -> str:
+        if self._slang_rx is None:
+            return text
+        return self._slang_rx.sub(lambda m: self.slang[m.group()], text)
+
+    def custom_words(self) -> list[str]:
+        """Multi-character lexicon words, for the segmenter's user dictionary."""
+        words = set(self.categories.words) | set(self.places)
+        return sorted(w for w in words if len(w) >= 2 and not w.isascii())

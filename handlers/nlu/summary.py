@@ -1,0 +1,103 @@
+"""Place and title: short strings for lists and digests ("5幢3单元楼道灯不亮")."""
+
+from __future__ import annotations
+
+import logging
+import re
+import tempfile
+import threading
+
+import jieba
+
+from handlers.nlu.intent import Reading
+from handlers.nlu.lexicon import Lexicon, WordSet
+from handlers.nlu.record import Parse
+
+TITLE_MAX = 18
+_CLAUSE = re.compile(r"[，。！？!?,;；、\n~～…]+")
+_ZONE = re.compile(r"[A-Z东西南北]区$")
+INTENT_LABEL = {"urge": "催办", "resolve": "办结", "rate": "评价"}
+
+
+class Summarizer:
+    """Finds the place named in a message and writes its title."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lex = lexicon
+        self.places = WordSet({w: [("place", 1.0)] for w in lexicon.places})
+        self.sides = WordSet({w: [("side", 1.0)] for w in lexicon.place_sides})
+        self.problems = lexicon.intents["report"]
+        self._tokenizer: jieba.Tokenizer | None = None
+        self._lock = threading.Lock()
+
+    def place(self, text: str, p: Parse) -> str | None:
+        hits = self.places.find(text)
+        if not hits:
+            return None
+        first = min(hits, key=lambda h: (h.start, -(h.end - h.start)))
+        start = first.start
+        for side in self.sides.find(text[max(0, start - 2): start]):
+            start = min(start, max(0, first.start - 2) + side.start)
+        zone = _ZONE.search(text[:start])
+        start = zone.start() if zone else start
+        building = re.search(r"(\d+|[一二三四五六七八九十]+)\s*(号楼|幢|栋|座)的?$", text[:start])
+        if building:
+            start = building.start()
+        return text[start:first.end].strip() or None
+
+    def title(self, text: str, p: Parse, r: Reading) -> str:
+        if p.intent in INTENT_LABEL:
+            ref = f" #{p.ticket}" if p.ticket is not None else ""
+            return f"{INTENT_LABEL[p.intent]}{ref}" + (f" ★{p.rating}" if p.rating else "")
+        where = self._where(p)
+        subject = self._subject(text, r)
+        problem = self._problem(text)
+        if subject and (problem or p.intent != "report"):
+            return (where + subject + (problem or ""))[:TITLE_MAX]
+        return (where + self._gist(text))[:TITLE_MAX]
+
+    @staticmethod
+    def _where(p: Parse) -> str:
+        where = f"{p.building}幢" if p.building else ""
+        where += f"{p.unit}单元" if p.unit else ""
+        return where or (p.place or "")
+
+    def _subject(self, text: str, r: Reading) -> str | None:
+        if r.category is None:
+            return None
+        hits = [h for h in self.lex.categories.find(text)
+                if any(c == r.category and w >= 2 for c, w in h.labels)]
+        return max(hits, key=lambda h: (h.end - h.start, -h.start)).word if hits else None
+
+    def _problem(self, text: str) -> str | None:
+        hits = [h for h in self.problems.find(text) if any(w >= 3 for _, w in h.labels)]
+        return min(hits, key=lambda h: (h.start, -(h.end - h.start))).word if hits else None
+
+    def _gist(self, text: str) -> str:
+        """The first clause, fillers dropped, cut on a word boundary (jieba)."""
+        clause = next((c for c in _CLAUSE.split(text) if c.strip()), text)
+        out = ""
+        for word in self.tokenizer().cut(clause):
+            if word in self.lex.fillers or not word.strip():
+                continue
+            if len(out) + len(word) > TITLE_MAX:
+                break
+            out += word
+        return out
+
+    def tokenizer(self) -> jieba.Tokenizer:
+        """A private jieba tokenizer with the lexicon's words, loaded on first use."""
+        with self._lock:
+            if self._tokenizer is None:
+                self._tokenizer = make_tokenizer(self.lex.custom_words())
+            return self._tokenizer
+
+
+def make_tokenizer(words: list[str]) -> jieba.Tokenizer:
+    jieba.setLogLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    tok.tmp_dir = tempfile.gettempdir()  # jieba's dictionary cache; never the work tree
+    tok.initialize()
+    for w in words:
+        tok.add_word(w, freq=2000)
+    return tok
