@@ -123,9 +123,10 @@ def duration_cn(d: timedelta) -> str:
     hours = d.total_seconds() / 3600
     if hours < 1:
         return f"{max(1, round(hours * 60))}分钟"
-    if hours < 48:
-        return f"{hours:.1f}小时".replace(".0小时", "小时")
-    return f"{hours / 24:.1f}天".replace(".0天", "天")
+    if hours < 24:
+        return f"{round(hours)}小时"
+    days = hours / 24
+    return f"{round(days)}天" if days >= 10 else f"{days:.1f}天".replace(".0天", "天")
 
 
 def rate_cn(pair: tuple[int, int]) -> str:

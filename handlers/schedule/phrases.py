@@ -175,3 +175,41 @@ def parse_reminder(args: str, now: datetime, settings: ScheduleSettings) -> Remi
             f"{settings.quiet_start}–{settings.quiet_end} 是免打扰时段，请换个时间，{EXAMPLE}"
         )
     return ReminderSpec(trigger=trigger, phrase=phrase, text=text, first_at=at)
+
+
+_SPAN = re.compile(r"^(\d{1,3}|[一二两三四五六七八九十]{1,3}|半)\s*(?:个)?\s*(天|日|小时|钟头|周|星期|礼拜)$")
+_CN_NUM = {c: i for i, c in enumerate("零一二三四五六七八九十")} | {"两": 2}
+_UNIT = {"天": "days", "日": "days", "小时": "hours", "钟头": "hours", "周": "weeks",
+         "星期": "weeks", "礼拜": "weeks"}
+DEADLINE_EXAMPLE = "例如：/期限 12 3天，/期限 12 明天下午5点，/期限 12 复杂"
+
+
+def _cn_int(s: str) -> float:
+    if s == "半":
+        return 0.5
+    if s.isdigit():
+        return int(s)
+    if len(s) == 1:
+        return _CN_NUM[s]
+    tens, _, ones = s.partition("十")
+    return (_CN_NUM.get(tens, 1) if tens else 1) * 10 + (_CN_NUM.get(ones, 0) if ones else 0)
+
+
+def parse_deadline(what: str, now: datetime, settings: ScheduleSettings) -> datetime:
+    """A new deadline: a span from now ("3天", "两小时") or a moment ("明天下午5点")."""
+    what = what.strip()
+    if m := _SPAN.match(what):
+        amount = _cn_int(m.group(1))
+        if amount <= 0:
+            raise PhraseError(f"期限要比现在晚，{DEADLINE_EXAMPLE}")
+        return now + timedelta(**{_UNIT[m.group(2)]: amount})
+    reading = _jio(what, now.astimezone(ZoneInfo(settings.timezone)))
+    if reading is None or reading["type"] != "time_point" or reading["definition"] == "blur":
+        raise PhraseError(f"没看懂这个期限，{DEADLINE_EXAMPLE}")
+    tz = ZoneInfo(settings.timezone)
+    start, end = (_local(x, tz) for x in reading["time"])
+    due = start if end - start < timedelta(hours=23) else datetime.combine(
+        start.date(), settings.hhmm("simple_due"), tzinfo=tz)
+    if due <= now:
+        raise PhraseError(f"这个时间已经过去了，{DEADLINE_EXAMPLE}")
+    return due

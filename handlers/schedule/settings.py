@@ -2,7 +2,8 @@
 
 Every key has a default, so an empty `[schedule]` table is valid. Times are "HH:MM"
 in the bot's time zone (Asia/Shanghai). A group may override any key under
-`[schedule.groups."<room id>"]`; `for_room(room)` returns the merged settings.
+`[schedule.groups."<group key or room id>"]`; `for_group(key, room)` returns the merged
+settings.
 """
 
 from __future__ import annotations
@@ -77,9 +78,9 @@ class ScheduleSettings(BaseModel):
             self.model_validate({**self.model_dump(exclude={"groups"}), **override})
         return self
 
-    def for_room(self, room: str | None) -> ScheduleSettings:
-        """These settings with the group's overrides applied."""
-        override = self.groups.get(room or "")
+    def for_group(self, key: str | None, room: str | None = None) -> ScheduleSettings:
+        """These settings with the group's overrides (by group key, else room id) applied."""
+        override = self.groups.get(key or "") or self.groups.get(room or "")
         if not override:
             return self
         return self.model_validate({**self.model_dump(exclude={"groups"}), **override})

@@ -1,0 +1,211 @@
+"""Database access of the timed work: the run log (claims), reminders, and the ticket facts
+the SLA plan needs. Functions take an AsyncSession and return plain objects."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.schedule.digest import DigestTicket
+from handlers.sla import NAG_KINDS, OPEN_STATUSES, TicketClock
+from storage.models import GroupRow, MemberRow, TicketEventRow, TicketOwnerRow, TicketRow
+from storage.models_schedule import ReminderRow, RunRow
+
+PLANNED = OPEN_STATUSES | {"resolved"}
+
+
+@dataclass(frozen=True, slots=True)
+class GroupInfo:
+    id: int
+    key: str
+    estate: str
+    room_id: str | None
+    topic: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    id: int
+    group_id: int
+    number: int
+    text: str
+    phrase: str
+    trigger: dict
+    status: str
+    next_run_at: datetime | None
+
+
+def _insert(s: AsyncSession, table):
+    return (pg_insert if s.bind.dialect.name == "postgresql" else sqlite_insert)(table)
+
+
+async def claim(s: AsyncSession, key: str, kind: str, outcome: str, due_at: datetime,
+                now: datetime, *, group_id: int | None = None, ticket_id: int | None = None,
+                reminder_id: int | None = None) -> bool:
+    """Record that `key` is done; False when it already was (by this or another process).
+
+    On PostgreSQL a second transaction inserting the same key waits for the first to
+    commit and then inserts nothing, so exactly one of them goes on to send.
+    """
+    stmt = _insert(s, RunRow).values(
+        key=key, kind=kind, outcome=outcome, group_id=group_id, ticket_id=ticket_id,
+        reminder_id=reminder_id, due_at=due_at, ran_at=now,
+    ).on_conflict_do_nothing(index_elements=["key"])
+    return (await s.execute(stmt)).rowcount == 1
+
+
+async def fingerprint(s: AsyncSession) -> tuple:
+    """Changes whenever anything the plan depends on changes (one round trip)."""
+    q = select(
+        select(func.max(TicketEventRow.id)).scalar_subquery(),
+        select(func.max(TicketRow.id)).scalar_subquery(),
+        select(func.max(RunRow.id)).scalar_subquery(),
+        select(func.max(ReminderRow.id)).scalar_subquery(),
+        select(func.count(ReminderRow.id)).where(ReminderRow.status == "active")
+        .scalar_subquery(),
+        select(func.max(GroupRow.id)).scalar_subquery(),
+    )
+    return tuple((await s.execute(q)).one())
+
+
+async def groups(s: AsyncSession) -> list[GroupInfo]:
+    rows = (await s.execute(select(GroupRow).order_by(GroupRow.id))).scalars()
+    return [GroupInfo(r.id, r.key, r.estate, r.room_id, r.topic, r.created_at) for r in rows]
+
+
+async def ticket_clocks(s: AsyncSession) -> tuple[list[TicketClock], dict[int, tuple[int, int]]]:
+    """Live and resolved tickets as SLA clocks, and where each is (group id, number)."""
+    rows = (await s.execute(select(TicketRow).where(TicketRow.status.in_(PLANNED)))).scalars().all()
+    ids = [r.id for r in rows]
+    urged: dict[int, list[datetime]] = defaultdict(list)
+    reopened: dict[int, datetime] = {}
+    if ids:
+        q = (select(TicketEventRow.ticket_id, TicketEventRow.kind, TicketEventRow.at)
+             .join(TicketRow, TicketRow.id == TicketEventRow.ticket_id)
+             .where(TicketRow.status.in_(PLANNED),
+                    TicketEventRow.kind.in_(("urged", "reopened"))))
+        for tid, kind, at in (await s.execute(q)).all():
+            if kind == "urged":
+                urged[tid].append(at)
+            else:
+                reopened[tid] = max(at, reopened.get(tid, at))
+    clocks = [TicketClock(
+        id=r.id, kind=r.kind, category=r.category, urgent=r.urgent, status=r.status,
+        created_at=r.created_at, due_at=r.due_at, acknowledged_at=r.acknowledged_at,
+        resolved_at=r.resolved_at, complexity=r.complexity if r.due_at else None,
+        reopened_at=reopened.get(r.id), urged_at=tuple(sorted(urged[r.id])),
+        rated=r.rating is not None) for r in rows]
+    return clocks, {r.id: (r.group_id, r.number) for r in rows}
+
+
+async def ticket_runs(s: AsyncSession) -> tuple[dict[int, set[str]], dict[int, list[datetime]]]:
+    """Keys already done per planned ticket, and when each was nagged."""
+    q = (select(RunRow.ticket_id, RunRow.key, RunRow.kind, RunRow.ran_at)
+         .join(TicketRow, TicketRow.id == RunRow.ticket_id)
+         .where(TicketRow.status.in_(PLANNED)))
+    keys: dict[int, set[str]] = defaultdict(set)
+    times: dict[int, list[datetime]] = defaultdict(list)
+    for tid, key, kind, ran_at in (await s.execute(q)).all():
+        keys[tid].add(key)
+        if kind in NAG_KINDS:
+            times[tid].append(ran_at)
+    return keys, times
+
+
+async def group_run_keys(s: AsyncSession, since: datetime) -> set[str]:
+    q = select(RunRow.key).where(RunRow.ticket_id.is_(None), RunRow.reminder_id.is_(None),
+                                 RunRow.due_at >= since)
+    return set((await s.execute(q)).scalars())
+
+
+async def set_deadline(s: AsyncSession, ticket_id: int, due_at: datetime, complexity: str,
+                       expected: datetime | None) -> bool:
+    """Write a deadline unless someone changed it since it read `expected`."""
+    same = TicketRow.due_at.is_(None) if expected is None else TicketRow.due_at == expected
+    res = await s.execute(update(TicketRow).where(TicketRow.id == ticket_id, same)
+                          .values(due_at=due_at, complexity=complexity))
+    return res.rowcount == 1
+
+
+# reminders ---------------------------------------------------------------
+
+def _reminder(r: ReminderRow) -> Reminder:
+    return Reminder(r.id, r.group_id, r.number, r.text, r.phrase, r.trigger, r.status,
+                    r.next_run_at)
+
+
+async def add_reminder(s: AsyncSession, *, group_id: int, text: str, phrase: str,
+                       trigger: dict, next_run_at: datetime, created_by: int | None,
+                       now: datetime) -> Reminder:
+    number = (await s.execute(select(func.coalesce(func.max(ReminderRow.number), 0))
+                              .where(ReminderRow.group_id == group_id))).scalar_one() + 1
+    row = ReminderRow(group_id=group_id, number=number, text=text, phrase=phrase,
+                      trigger=trigger, status="active", next_run_at=next_run_at,
+                      created_by=created_by, created_at=now)
+    s.add(row)
+    await s.flush()
+    return _reminder(row)
+
+
+async def reminders(s: AsyncSession, group_id: int | None = None,
+                    active_only: bool = True) -> list[Reminder]:
+    q = select(ReminderRow).order_by(ReminderRow.group_id, ReminderRow.number)
+    if group_id is not None:
+        q = q.where(ReminderRow.group_id == group_id)
+    if active_only:
+        q = q.where(ReminderRow.status == "active")
+    return [_reminder(r) for r in (await s.execute(q)).scalars()]
+
+
+async def reminder(s: AsyncSession, group_id: int, number: int) -> Reminder | None:
+    row = (await s.execute(select(ReminderRow).where(
+        ReminderRow.group_id == group_id, ReminderRow.number == number))).scalar_one_or_none()
+    return None if row is None else _reminder(row)
+
+
+async def update_reminder(s: AsyncSession, reminder_id: int, **values) -> None:
+    await s.execute(update(ReminderRow).where(ReminderRow.id == reminder_id).values(**values))
+
+
+# digest ------------------------------------------------------------------
+
+async def digest_tickets(s: AsyncSession, group_id: int, before: datetime) -> list[DigestTicket]:
+    """Every ticket of the group created before `before`, with who resolved it."""
+    rows = (await s.execute(select(TicketRow).where(
+        TicketRow.group_id == group_id, TicketRow.created_at < before))).scalars().all()
+    ids = [r.id for r in rows]
+    resolvers: dict[int, tuple[str, ...]] = {}
+    urged: dict[int, int] = defaultdict(int)
+    if ids:
+        q = (select(TicketEventRow.ticket_id, TicketEventRow.kind, MemberRow.display_name)
+             .outerjoin(MemberRow, MemberRow.id == TicketEventRow.actor_id)
+             .where(TicketEventRow.ticket_id.in_(ids),
+                    TicketEventRow.kind.in_(("resolved", "urged")))
+             .order_by(TicketEventRow.id))
+        for tid, kind, name in (await s.execute(q)).all():
+            if kind == "urged":
+                urged[tid] += 1
+            elif name:
+                resolvers[tid] = (name,)  # the last resolution counts
+    return [DigestTicket(
+        number=r.number, kind=r.kind, category=r.category, title=r.title, status=r.status,
+        created_at=r.created_at, urgent=r.urgent, due_at=r.due_at,
+        acknowledged_at=r.acknowledged_at, resolved_at=r.resolved_at, rating=r.rating,
+        resolved_by=resolvers.get(r.id, ()), urged=urged[r.id]) for r in rows]
+
+
+async def owner_names(s: AsyncSession, ticket_ids: list[int]) -> dict[int, list[str]]:
+    q = (select(TicketOwnerRow.ticket_id, MemberRow.display_name)
+         .join(MemberRow, MemberRow.id == TicketOwnerRow.member_id)
+         .where(TicketOwnerRow.ticket_id.in_(ticket_ids)))
+    out: dict[int, list[str]] = defaultdict(list)
+    for tid, name in (await s.execute(q)).all():
+        out[tid].append(name)
+    return out
