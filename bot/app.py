@@ -46,7 +46,7 @@ class Application:
         self.clock = clock or SystemClock(config.bot.timezone)
         self.db_url = db_url or config.database.url
         self.serve_unknown_rooms = serve_unknown_rooms
-        self.parser = parser or Parser(config.nlu)
+        self.parser = parser or shared_parser(config)
         self.run_sender = (not self.clock.virtual) if run_sender is None else run_sender
         self.run_scheduler = run_scheduler
         self._groups: dict[str, tuple[Group, GroupSettings]] = {}
@@ -273,6 +273,17 @@ class Application:
         self.clock.set(t)
         await self.tick()
         await self.flush_outbox()
+
+
+_PARSERS: dict[str, Parser] = {}
+
+
+def shared_parser(config: Config) -> Parser:
+    """One parser per NLU settings in a process: its dictionaries load once."""
+    key = config.nlu.model_dump_json()
+    if key not in _PARSERS:
+        _PARSERS[key] = Parser(config.nlu)
+    return _PARSERS[key]
 
 
 class _RepoSession:
