@@ -78,7 +78,9 @@ class IntentScorer:
         if not any(w in text for w in lex.first_person):
             scores["offer"] *= 0.6
         self._urge(scores, cues["urge"], referenced, has_ticket)
-        scores["rate"] += 3.0 * min(stars, 1) + (1.0 if ironic and scores["rate"] else 0.0)
+        if stars or any(h.word in lex.stars for h in cues["rate"]):
+            scores["rate"] += 3.0  # stars or a score: an explicit judgement
+        scores["rate"] += 1.0 if ironic and scores["rate"] else 0.0
         if scores["resolve"] >= 3:
             scores["report"] *= 0.5
         if scores["rate"] >= 3:
@@ -102,7 +104,7 @@ class IntentScorer:
         if not referenced:
             scores["urge"] = strong + 0.35 * (scores["urge"] - strong)
         elif scores["urge"]:
-            scores["urge"] += 3.0
+            scores["urge"] += 3.0 if strong else 1.5
             scores["report"] *= 0.6
         if ticket and scores["resolve"] < 3 and scores["rate"] < 3:
             scores["urge"] += 3.0

@@ -93,6 +93,7 @@ class Lexicon:
         self.urgent = WordSet({w: [("urgent", 3.0)] for w in urgent["strong"] + settings.urgent_words})
         self.urgent_cancel = WordSet({w: [("cancel", 1.0)] for w in urgent["cancel"]})
         self.category_names = list(raw["category"])
+        self.title_problems = WordSet({w: [("problem", 1.0)] for w in raw["summary"]["problems"]})
         self._slang_rx = (re.compile("|".join(map(re.escape, sorted(self.slang, key=len, reverse=True))))
                           if self.slang else None)
 

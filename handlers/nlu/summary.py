@@ -26,7 +26,7 @@ class Summarizer:
         self.lex = lexicon
         self.places = WordSet({w: [("place", 1.0)] for w in lexicon.places})
         self.sides = WordSet({w: [("side", 1.0)] for w in lexicon.place_sides})
-        self.problems = lexicon.intents["report"]
+        self.problems = lexicon.title_problems
         self._tokenizer: jieba.Tokenizer | None = None
         self._lock = threading.Lock()
 
@@ -46,32 +46,45 @@ class Summarizer:
         return text[start:first.end].strip() or None
 
     def title(self, text: str, p: Parse, r: Reading) -> str:
+        subject = self._subject(text, r)
+        where = self._where(p, subject[0] if subject else "")
         if p.intent in INTENT_LABEL:
             ref = f" #{p.ticket}" if p.ticket is not None else ""
-            return f"{INTENT_LABEL[p.intent]}{ref}" + (f" ★{p.rating}" if p.rating else "")
-        where = self._where(p)
-        subject = self._subject(text, r)
-        problem = self._problem(text)
+            about = f" {where}{subject[0]}" if subject else ""
+            stars = f" ★{p.rating}" if p.rating else ""
+            return f"{INTENT_LABEL[p.intent]}{ref}{about}{stars}"[:TITLE_MAX + 8]
+        problem = self._problem(text, subject)
         if subject and (problem or p.intent != "report"):
-            return (where + subject + (problem or ""))[:TITLE_MAX]
-        return (where + self._gist(text))[:TITLE_MAX]
+            return (where + subject[0] + (problem or ""))[:TITLE_MAX]
+        return self._gist(text)
 
     @staticmethod
-    def _where(p: Parse) -> str:
+    def _where(p: Parse, subject: str) -> str:
         where = f"{p.building}幢" if p.building else ""
         where += f"{p.unit}单元" if p.unit else ""
-        return where or (p.place or "")
+        place = p.place or ""
+        if where or not place or subject in place or place in subject:
+            return where
+        return place
 
-    def _subject(self, text: str, r: Reading) -> str | None:
+    def _subject(self, text: str, r: Reading) -> tuple[str, int] | None:
         if r.category is None:
             return None
-        hits = [h for h in self.lex.categories.find(text)
-                if any(c == r.category and w >= 2 for c, w in h.labels)]
-        return max(hits, key=lambda h: (h.end - h.start, -h.start)).word if hits else None
+        words = self.lex.categories.words
+        hits = [h for h in self.lex.categories.find(text) if h.word in words
+                and any(c == r.category and w >= 2 for c, w in h.labels)]
+        if not hits:
+            return None
+        best = max(hits, key=lambda h: (h.end - h.start, -h.start))
+        return best.word, best.end
 
-    def _problem(self, text: str) -> str | None:
-        hits = [h for h in self.problems.find(text) if any(w >= 3 for _, w in h.labels)]
-        return min(hits, key=lambda h: (h.start, -(h.end - h.start))).word if hits else None
+    def _problem(self, text: str, subject: tuple[str, int] | None) -> str | None:
+        hits = [h for h in self.problems.find(text)
+                if subject is None or h.word not in subject[0]]
+        if not hits:
+            return None
+        after = [h for h in hits if subject is None or h.start >= subject[1]] or hits
+        return min(after, key=lambda h: (h.start, -(h.end - h.start))).word
 
     def _gist(self, text: str) -> str:
         """The first clause, fillers dropped, cut on a word boundary (jieba)."""
