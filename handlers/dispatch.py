@@ -55,7 +55,8 @@ async def handle(ctx: Ctx) -> None:
         return
     text = normalise(msg.text, ctx.config.bot.name)
     if not text:
-        if msg.mentions_bot:
+        raw = unicodedata.normalize("NFKC", msg.text).strip()
+        if msg.mentions_bot or raw.startswith(f"@{ctx.config.bot.name}"):
             await ctx.reply(f"您好，我是{ctx.config.bot.name}，有问题直接说，或发 /帮助 查看命令。")
         return
     cmd = split_command(text)
