@@ -14,9 +14,11 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from handlers.schedule.settings import ScheduleSettings
+if TYPE_CHECKING:  # only the type: importing the package here would be circular
+    from handlers.schedule.settings import ScheduleSettings
 
 OPEN_STATUSES = frozenset({"open", "assigned", "reopened"})
 # Nags count against the per-day limit; the auto-close of a resolved ticket does not.

@@ -24,6 +24,11 @@ def _settings(ctx: Ctx) -> ScheduleSettings:
     return ctx.config.schedule.for_group(ctx.group.key, ctx.group.room_id)
 
 
+async def _only_coordinators(ctx: Ctx, verb: str) -> None:
+    if not await ctx.is_coordinator():
+        raise CommandError(f"抱歉，只有协调员可以{verb}。")
+
+
 def _group_info(ctx: Ctx) -> store.GroupInfo:
     g = ctx.group
     return store.GroupInfo(g.id, g.key, g.estate, g.room_id, g.topic, ctx.now)
@@ -33,6 +38,7 @@ def _group_info(ctx: Ctx) -> store.GroupInfo:
          summary="设置工单的处理期限，或标为复杂/简单问题（按规定重算期限）",
          example="/期限 12 3天", who=Who.COORDINATOR)
 async def set_deadline(ctx: Ctx, args: str) -> None:
+    await _only_coordinators(ctx, "设置期限")
     number, what = take_ticket(args)
     if not what:
         raise UsageError("请写上期限，比如 3天、明天下午5点，或者 复杂。")
@@ -62,6 +68,7 @@ async def set_deadline(ctx: Ctx, args: str) -> None:
 @command("周报", "digest", usage="/周报 [上周]", summary="发本周（或上周）的工单周报和图表",
          example="/周报 上周", who=Who.COORDINATOR)
 async def digest(ctx: Ctx, args: str) -> None:
+    await _only_coordinators(ctx, "发周报")
     which = args.strip()
     if which not in ("", "本周", "上周"):
         raise UsageError("只能看本周或上周，比如 /周报 上周。")
@@ -83,6 +90,7 @@ async def digest(ctx: Ctx, args: str) -> None:
          summary="定时在群里提醒（可以重复，如 每周二 9:00）",
          example="/提醒 每月15日 9:00 三方联合接访日", who=Who.COORDINATOR)
 async def remind(ctx: Ctx, args: str) -> None:
+    await _only_coordinators(ctx, "设置提醒")
     if not args.strip():
         raise UsageError("请写上时间和提醒内容。")
     st = _settings(ctx)
@@ -121,6 +129,7 @@ async def list_reminders(ctx: Ctx, args: str) -> None:
 @command("取消提醒", "unremind", usage="/取消提醒 编号", summary="取消一条提醒",
          example="/取消提醒 2", who=Who.COORDINATOR)
 async def cancel_reminder(ctx: Ctx, args: str) -> None:
+    await _only_coordinators(ctx, "取消提醒")
     number = ticket_no(args.strip().split()[0] if args.strip() else "",
                        "请写上提醒的编号（发 /提醒列表 可查看）。")
     r = await store.reminder(ctx.session, ctx.group.id, number)
