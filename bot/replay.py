@@ -28,4 +28,4 @@ async def run(app: Application, messages: Iterable[Incoming], until: datetime | 
 async def sent_lines(app: Application) -> list[dict]:
     async with app.session() as repo:
         rows = await repo.sent_messages()
-    return [output_line(out, row.sent_at, app.config.bot.timezone) for row, out in rows]
+    return [output_line(out, row.created_at, app.config.bot.timezone) for row, out in rows]

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -234,20 +234,21 @@ class Repo:
 
     async def find_pileon(self, group_id: int, kind: str, category: str | None, building: str | None,
                           place: str | None, since: datetime) -> Ticket | None:
-        """The live ticket a new report of the same thing should join, if any."""
+        """The live ticket a new report of the same thing should join, if any: same category,
+        and the same building, or (without one) a place naming the same spot ("东门" and
+        "东门口"), or neither."""
         q = select(TicketRow).where(
             TicketRow.group_id == group_id, TicketRow.kind == kind,
             TicketRow.status.in_(("open", "assigned", "reopened")), TicketRow.created_at >= since,
             TicketRow.category == category if category else TicketRow.category.is_(None))
         if building:
             q = q.where(TicketRow.building == building)
-        elif place:
-            q = q.where(or_(TicketRow.place == place, and_(TicketRow.building.is_(None),
-                                                           TicketRow.place.is_(None))))
         else:
             q = q.where(TicketRow.building.is_(None))
-        row = (await self.s.execute(q.order_by(TicketRow.number).limit(1))).scalar_one_or_none()
-        return None if row is None else await self._ticket(row)
+        for row in (await self.s.execute(q.order_by(TicketRow.number))).scalars():
+            if building or same_place(row.place, place):
+                return await self._ticket(row)
+        return None
 
     async def add_reporter(self, ticket: Ticket, member: Member, message_id: str | None,
                            now: datetime) -> bool:
@@ -333,7 +334,7 @@ class Repo:
 
     async def sent_messages(self) -> list[tuple[OutboxRow, Outgoing]]:
         rows = (await self.s.execute(select(OutboxRow).where(OutboxRow.status == "sent")
-                                     .order_by(OutboxRow.sent_at, OutboxRow.id))).scalars().all()
+                                     .order_by(OutboxRow.id))).scalars().all()
         return [(r, _outgoing(r)) for r in rows]
 
     # prompts ------------------------------------------------------------
@@ -354,6 +355,12 @@ class Repo:
         await self.s.execute(update(PromptRow).where(
             PromptRow.group_id == group_id, PromptRow.member_id == member.id,
             PromptRow.status == "open").values(status=status))
+
+
+def same_place(a: str | None, b: str | None) -> bool:
+    if not a or not b:
+        return not a and not b
+    return a in b or b in a
 
 
 def _outgoing(r: OutboxRow) -> Outgoing:
