@@ -18,6 +18,7 @@ NEGATIONS = ("没", "未", "不", "没有", "还没", "别", "无")
 QUESTION_AFTER = ("吗", "没", "?", "？", "了吗", "了没")
 TIE_ORDER = ("resolve", "rate", "urge", "offer", "need", "report", "chat")
 CHAT_PRIOR = 1.0
+WEAK_CHAT_CAP = 2.0
 RUMOUR_SPAN = 12  # "听说…" / "隔壁小区…" near the start: talk about elsewhere
 
 
@@ -69,6 +70,8 @@ class IntentScorer:
                 if w >= 3.0:
                     problem += w
         scores = {name: _sum(hits, name) for name, hits in cues.items()}
+        weak_chat = sum(w for h in cues["chat"] for _, w in h.labels if w < 2)
+        scores["chat"] -= max(0.0, weak_chat - WEAK_CHAT_CAP)  # "大家", "谢谢", "吗" add up little
         subject = max(cat_scores.values(), default=0.0)
         referenced = has_ticket or has_quote or bool(lex.reference.find(text))
         rumour = any(h.start < RUMOUR_SPAN for h in lex.rumour.find(text))
@@ -78,7 +81,8 @@ class IntentScorer:
         if not any(w in text for w in lex.first_person):
             scores["offer"] *= 0.6
         self._urge(scores, cues["urge"], referenced, has_ticket)
-        if stars or any(h.word in lex.stars for h in cues["rate"]):
+        if stars or any(h.word in lex.stars and ("星" in h.word or "评" in h.word)
+                        for h in cues["rate"]):
             scores["rate"] += 3.0  # stars or a score: an explicit judgement
         scores["rate"] += 1.0 if ironic and scores["rate"] else 0.0
         if scores["resolve"] >= 3:
@@ -88,7 +92,8 @@ class IntentScorer:
         if scores["rate"] >= 6 or stars:
             scores["report"] *= 0.5
         if rumour:
-            scores["report"] *= 0.3
+            scores["report"] *= 0.2
+            scores["chat"] += 2.0
         scores["chat"] += CHAT_PRIOR
         intent = self._choose(scores, has_ticket)
         category, also = self._category(intent, cat_scores, cat_hits)
@@ -112,7 +117,7 @@ class IntentScorer:
     @staticmethod
     def _report(cues: float, problem: float, subject: float) -> float:
         if problem == 0 and cues < 3:
-            return 0.3 * min(subject, 4.0)
+            return 0.3 * min(subject, 6.0) + 0.3 * cues
         return cues * 0.6 + problem * 0.5 + min(subject, 6.0) * 0.4
 
     @staticmethod

@@ -41,9 +41,11 @@ class WordSet:
         self.lengths = {c: sorted(ls) for c, ls in lengths.items()}
 
     def find(self, text: str) -> list[Hit]:
-        hits, words, lengths = [], self.words, self.lengths
+        hits, words, lengths, size = [], self.words, self.lengths, len(text)
         for i, c in enumerate(text):
             for n in lengths.get(c, ()):
+                if i + n > size:
+                    break
                 w = text[i:i + n]
                 if w in words:
                     hits.append(Hit(i, i + n, w, words[w]))

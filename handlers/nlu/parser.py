@@ -11,7 +11,7 @@ from handlers.nlu.numbers import LocationReader, blank, find_ticket
 from handlers.nlu.record import Parse, ParseContext
 from handlers.nlu.settings import NluSettings
 from handlers.nlu.summary import Summarizer
-from handlers.nlu.text import POSITIVE_EMOJI, clean
+from handlers.nlu.text import clean
 
 _CJK_OR_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 _SCORE = re.compile(r"(?:打|给)\s*([1-5一二三四五])\s*分")
@@ -61,7 +61,7 @@ class Parser:
         if c.stars and c.quote is not None:
             p.intent, p.rating = "rate", min(5, c.stars)
             p.ticket = find_ticket(c.quote)[0]
-        elif c.stars and any(e in POSITIVE_EMOJI for e in c.emoji):
+        elif c.stars:
             p.intent, p.rating = "rate", min(5, c.stars)
         p.confidence = 0.9
         p.title = "评价" if p.intent == "rate" else None
