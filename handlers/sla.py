@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # only the type: importing the package here would be circular
 OPEN_STATUSES = frozenset({"open", "assigned", "reopened"})
 # Nags count against the per-day limit; the auto-close of a resolved ticket does not.
 NAG_KINDS = frozenset({"ack", "overdue", "escalate"})
+ESCALATION_GAP = timedelta(hours=1)  # at least this long after the last nag, unless urged
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +142,9 @@ def within_daily_limit(
     return at
 
 
-def _open_plan(t: TicketClock, sent: Collection[str], settings: ScheduleSettings) -> list[Nag]:
+def _open_plan(
+    t: TicketClock, sent: Collection[str], settings: ScheduleSettings, nag_times: list[datetime]
+) -> list[Nag]:
     due = effective_deadline(t, settings)
     if due is None:
         return []
@@ -158,10 +161,11 @@ def _open_plan(t: TicketClock, sent: Collection[str], settings: ScheduleSettings
         if t.urgent
         else timedelta(hours=settings.escalate_after_hours)
     )
-    escalate_at = due + wait
+    # owners get a while after their reminder (e.g. when both came due while the bot was down)
+    escalate_at = max([due + wait, *(n + ESCALATION_GAP for n in nag_times)])
     urges = [u for u in t.urged_at if u >= due]
     if urges:  # a resident pressing after the deadline brings the coordinators in at once
-        escalate_at = min(escalate_at, min(urges))
+        escalate_at = min(escalate_at, max(min(urges), due))
     key = f"ticket:{t.id}:escalate:{_stamp(due)}"
     plan.append(Nag("escalate", "coordinators", hold(escalate_at, t.urgent, settings), key))
     return plan
@@ -188,13 +192,13 @@ def nag_plan(
     (for the daily limit, which moves a nag to the next morning); `close_after` is
     the group's quiet period after which a resolved ticket closes.
     """
+    times = list(nag_times)
     if t.status in OPEN_STATUSES:
-        plan = _open_plan(t, sent, settings)
+        plan = _open_plan(t, sent, settings, times)
     elif t.status == "resolved":
         plan = _resolved_plan(t, close_after, settings)
     else:
         return []
-    times = list(nag_times)
     out = []
     for nag in plan:
         if nag.key in sent:

@@ -56,7 +56,7 @@ async def fill_deadlines(app, snap: Snapshot, now: datetime) -> None:
     if not todo:
         return
     async with app.session() as repo:
-        for tid, due, complexity, expected in todo:
+        for tid, due, complexity, expected in sorted(todo):  # one order: no deadlocks
             await store.set_deadline(repo.s, tid, due, complexity, expected)
     snap.filled.update(t[0] for t in todo)
 

@@ -166,5 +166,5 @@ def digest_text(fig: WeekFigures, label: str, now: datetime) -> str:
         names = "、".join(f"{n}（{k}件）" for n, k in fig.thanks)
         lines.append(f"感谢 {names} 的辛勤付出！")
     elif n_new == 0 and n_open == 0:
-        lines.append("本周没有待办问题，感谢大家共同维护小区！")
+        lines.append(f"{label}没有新的问题，感谢大家共同维护小区！")
     return "\n".join(lines)

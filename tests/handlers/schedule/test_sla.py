@@ -185,3 +185,11 @@ def test_due_nags_returns_the_earliest_due_one_only():
     assert sla.due_nags(t, set(), at(2, 9, 29), S) is None
     assert sla.due_nags(t, set(), at(2, 20), S).kind == "ack"
     assert sla.next_nag_at(t, set(), S) == at(2, 9, 30)
+
+
+def test_escalation_waits_an_hour_after_a_late_reminder():
+    t = clock()
+    first = sla.nag_plan(t, set(), S)[0]
+    # the reminder went out two days late (the bot was down): owners still get an hour
+    plan = sla.nag_plan(t, {first.key}, S, nag_times=[at(4, 10)])
+    assert keys(plan) == [("escalate", "coordinators", at(4, 11))]
