@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from datetime import timedelta
 
 import handlers.commands  # noqa: F401  (registers every command)
@@ -32,9 +31,16 @@ _YES = {"1", "是", "要", "登记", "好", "好的", "对", "嗯", "是的", "�
 _NO = {"2", "不", "不用", "不要", "否", "算了", "不是"}
 
 
+# full-width slash, hash, at, digits and Latin letters, and the ideographic space, to
+# half-width; Chinese punctuation (，：！) stays as the sender wrote it
+_HALF = {0xFF0F: "/", 0xFF03: "#", 0xFF20: "@", 0x3000: " "}
+_HALF |= {c: chr(c - 0xFEE0) for c in range(0xFF10, 0xFF1A)}
+_HALF |= {c: chr(c - 0xFEE0) for r in ((0xFF21, 0xFF3B), (0xFF41, 0xFF5B)) for c in range(*r)}
+
+
 def normalise(text: str, bot_name: str) -> str:
-    """Full-width to half-width, and no leading @bot."""
-    t = unicodedata.normalize("NFKC", text).strip()
+    """Full-width command characters to half-width, and no leading @bot."""
+    t = text.translate(_HALF).strip()
     for prefix in (f"@{bot_name}", f"@ {bot_name}"):
         if t.startswith(prefix):
             t = t[len(prefix):].lstrip(" \u2005,，:：")
@@ -55,7 +61,7 @@ async def handle(ctx: Ctx) -> None:
         return
     text = normalise(msg.text, ctx.config.bot.name)
     if not text:
-        raw = unicodedata.normalize("NFKC", msg.text).strip()
+        raw = msg.text.translate(_HALF).strip()
         if msg.mentions_bot or raw.startswith(f"@{ctx.config.bot.name}"):
             await ctx.reply(f"您好，我是{ctx.config.bot.name}，有问题直接说，或发 /帮助 查看命令。")
         return

@@ -14,7 +14,8 @@ from typing import Any
 
 class Who(Enum):
     ANYONE = "所有人"
-    PARTIES = "协调员、工单责任人或报告人"  # checked per ticket inside the handler
+    OWNER = "协调员或工单责任人"  # checked per ticket inside the handler
+    REPORTER = "协调员或报告人"  # checked per ticket inside the handler
     COORDINATOR = "协调员"
 
 
@@ -115,6 +116,7 @@ def guide_markdown() -> str:
         "|---|---|---|---|---|",
     ]
     for s in specs():
-        out.append(f"| `{s.usage}` | `/{s.alias}` | {s.summary} | {s.who.value} | `{s.example}` |")
+        cells = (f"`{s.usage}`", f"`/{s.alias}`", s.summary, s.who.value, f"`{s.example}`")
+        out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     out += ["", "## 群里发 /帮助 看到的内容", "", "```", help_text(True), "```", ""]
     return "\n".join(out)

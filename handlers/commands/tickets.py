@@ -93,28 +93,28 @@ async def assign(ctx: Ctx, args: str) -> None:
 
 
 @command("办结", "resolve", usage="/办结 编号 [说明]", summary="办结工单（销号）",
-         example="/办结 12 灯已换好", who=Who.PARTIES)
+         example="/办结 12 灯已换好", who=Who.OWNER)
 async def resolve(ctx: Ctx, args: str) -> None:
     number, note = take_ticket(args)
     await T.resolve(ctx, await T.load(ctx, number), note)
 
 
 @command("重开", "reopen", usage="/重开 编号 [原因]", summary="问题没解决，重新打开工单",
-         example="/重开 12 灯又不亮了", who=Who.PARTIES)
+         example="/重开 12 灯又不亮了", who=Who.REPORTER)
 async def reopen(ctx: Ctx, args: str) -> None:
     number, why = take_ticket(args)
     await T.reopen(ctx, await T.load(ctx, number), why)
 
 
 @command("催办", "urge", usage="/催办 编号", summary="催一催还没处理的工单", example="/催办 12",
-         who=Who.PARTIES)
+         who=Who.REPORTER)
 async def urge(ctx: Ctx, args: str) -> None:
     number, _ = take_ticket(args)
     await T.urge(ctx, await T.load(ctx, number))
 
 
 @command("评价", "rate", usage="/评价 编号 1-5 [评语]", summary="给办结的工单打分（5分最满意）",
-         example="/评价 12 5 修得很快", who=Who.PARTIES)
+         example="/评价 12 5 修得很快", who=Who.REPORTER)
 async def rate(ctx: Ctx, args: str) -> None:
     number, rest = take_ticket(args)
     words = rest.split(maxsplit=1)
@@ -158,7 +158,7 @@ async def duplicate(ctx: Ctx, args: str) -> None:
 
 
 @command("收到", "ack", usage="/收到 编号", summary="责任人认领工单，表示已在处理",
-         example="/收到 12", who=Who.PARTIES)
+         example="/收到 12", who=Who.OWNER)
 async def acknowledge(ctx: Ctx, args: str) -> None:
     number, _ = take_ticket(args)
     t = await T.load(ctx, number)
