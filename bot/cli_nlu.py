@@ -74,7 +74,8 @@ def eval_nlu_cmd(path: str, errors: bool) -> None:
 @click.option("--count", default=5000, show_default=True, help="Generated messages.")
 @click.option("--file", "path", type=click.Path(exists=True, dir_okay=False),
               help="JSONL file whose `text` values to use instead of generated ones.")
-def bench_nlu_cmd(count: int, path: str | None) -> None:
+@click.option("--seconds", default=2.0, show_default=True, help="How long to time parsing.")
+def bench_nlu_cmd(count: int, path: str | None, seconds: float) -> None:
     """Messages per second on one core, start-up time and memory of the parser."""
     texts = [r["text"] for r in load(path)] if path else sample_messages(count)
     startup = _startup_seconds()
@@ -89,8 +90,8 @@ def bench_nlu_cmd(count: int, path: str | None) -> None:
     held_parser.parse("5幢3单元楼道灯坏了")
     held, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    rate, per = parse_rate(parser, texts)
-    seg = jieba_rate(tokenizer, texts)
+    rate, per = parse_rate(parser, texts, seconds)
+    seg = jieba_rate(tokenizer, texts, seconds / 2)
     chars = sum(map(len, texts)) / max(1, len(texts))
     click.echo(f"messages                {len(texts)} (mean {chars:.0f} characters)")
     click.echo(f"start-up, fresh process {startup:.2f} s (import, build, first parse)")

@@ -13,7 +13,7 @@ ticket threshold so the handler asks which one instead of guessing.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from handlers.nlu.record import Parse, ParseContext, RecentTicket
 from handlers.nlu.settings import NluSettings
@@ -47,8 +47,9 @@ def _candidates(p: Parse, ctx: ParseContext, settings: NluSettings) -> list[Rece
             latest = max(t.mentioned_at for t in mentioned)
             return [t for t in mentioned if t.mentioned_at == latest]
         return owned or [t for t in ctx.recent_tickets if me in t.reporter_ids and _open(t)]
-    if p.intent == "urge":
-        return [t for t in ctx.recent_tickets if me in t.reporter_ids and _open(t)]
+    if p.intent == "urge":  # pressing on their own ticket; a just-resolved one may be reopened
+        mine = [t for t in ctx.recent_tickets if me in t.reporter_ids]
+        return [t for t in mine if _open(t)] or mine
     return [t for t in ctx.recent_tickets if me in t.reporter_ids and not _open(t)]
 
 
@@ -80,4 +81,11 @@ def _recent(t: RecentTicket, ctx: ParseContext, hours: float) -> bool:
         return False
     if ctx.now is None:
         return True
-    return timedelta(0) <= ctx.now - t.mentioned_at <= timedelta(hours=hours)
+    now, then = ctx.now, t.mentioned_at
+    if (now.tzinfo is None) != (then.tzinfo is None):  # SQLite hands back naive UTC
+        now, then = _naive_utc(now), _naive_utc(then)
+    return timedelta(0) <= now - then <= timedelta(hours=hours)
+
+
+def _naive_utc(d: datetime) -> datetime:
+    return d if d.tzinfo is None else d.astimezone(UTC).replace(tzinfo=None)

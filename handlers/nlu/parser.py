@@ -80,5 +80,7 @@ class Parser:
             return min(5, stars)
         if m := _SCORE.search(text):
             return "一二三四五".find(m.group(1)) + 1 if not m.group(1).isdigit() else int(m.group(1))
-        found = [(text.find(w), -len(w), n) for w, n in self.lexicon.stars.items() if w in text]
-        return min(found)[2] if found else None
+        # stars beat words of judgement ("满意，五星" is 5); then the first, longest one
+        found = [("星" not in w, text.find(w), -len(w), n)
+                 for w, n in self.lexicon.stars.items() if w in text]
+        return min(found)[3] if found else None
