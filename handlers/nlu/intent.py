@@ -136,7 +136,7 @@ class IntentScorer:
                 first.setdefault(cat, h.start)
         ranked = sorted(scores, key=lambda c: (-scores[c], first.get(c, 0)))
         best = ranked[0]
-        floor = 2.0 if intent in ("report", "need") else 2.5
+        floor = 1.5 if intent in ("report", "need") else 2.0
         if scores[best] < floor:
             return (("other" if intent in ("report", "need") else None), [])
         also = [c for c in ranked[1:3] if scores[c] >= max(3.0, 0.75 * scores[best])]
