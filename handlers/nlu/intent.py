@@ -94,6 +94,8 @@ class IntentScorer:
         if rumour:
             scores["report"] *= 0.2
             scores["chat"] += 2.0
+        if lex.hypothetical.find(text):  # "电梯坏了一般找谁修": asks, reports nothing
+            scores["report"] *= 0.4
         scores["chat"] += CHAT_PRIOR
         intent = self._choose(scores, has_ticket)
         category, also = self._category(intent, cat_scores, cat_hits)

@@ -90,6 +90,8 @@ class Lexicon:
         self.stars: dict[str, int] = raw["intent"]["rate"]["stars"]
         self.rumour = WordSet({w: [("rumour", 1.0)] for w in raw["intent"]["chat"]["rumour"]},
                               [(r"隔壁.{0,4}小区", (("rumour", 1.0),))])
+        self.hypothetical = WordSet(
+            {w: [("hypothetical", 1.0)] for w in raw["intent"]["chat"]["hypothetical"]})
         self.first_person = ("我", "本人", "家里", "俺", "咱")
         urgent = raw["urgent"]
         self.urgent = WordSet({w: [("urgent", 3.0)] for w in urgent["strong"] + settings.urgent_words})
