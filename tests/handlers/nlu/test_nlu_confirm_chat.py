@@ -1,0 +1,36 @@
+"""Confidence bands in a replayed chat: ticket, ask once, or stay silent."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers.dispatch import CONFIRM_QUESTION
+from tests.support.chat import Chat
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    return f"sqlite+aiosqlite:///{tmp_path}/nlu.db"
+
+
+async def test_unsure_report_is_asked_once_and_registered_on_yes(sqlite_url, parser):
+    text = "垃圾桶有点满"
+    p = parser.parse(text)
+    assert p.intent == "report"
+    assert parser.settings.confirm_threshold <= p.confidence < parser.settings.ticket_threshold
+    async with Chat(sqlite_url) as chat:
+        assert await chat.text("李阿姨", text) == CONFIRM_QUESTION
+        assert await chat.tickets() == []
+        await chat.say("李阿姨", "1")
+        tickets = await chat.tickets()
+    assert [t.category for t in tickets] == ["sanitation"]
+
+
+async def test_clear_report_becomes_a_ticket_and_chat_stays_silent(sqlite_url, parser):
+    report, chat_line = "5幢3单元楼道灯坏了好几天了", "祝大家中秋节快乐"
+    assert parser.parse(report).confidence >= parser.settings.ticket_threshold
+    async with Chat(sqlite_url) as chat:
+        assert CONFIRM_QUESTION not in await chat.text("王阿姨", report)
+        assert await chat.text("张大伯", chat_line) == ""
+        tickets = await chat.tickets()
+    assert [(t.category, t.building) for t in tickets] == [("lighting", "5")]
