@@ -57,10 +57,10 @@ class IntentScorer:
     def read(self, text: str, *, has_ticket: bool, has_quote: bool, stars: int,
              ironic: bool) -> Reading:
         lex = self.lex
-        cues = {name: ws.find(text) for name, ws in lex.intents.items()}
+        cues = {name: lex.hits(text, f"intent:{name}") for name in lex.intents}
         cues["resolve"] = [h for h in cues["resolve"]
                            if not _negated(text, h) and not _questioned(text, h)]
-        cat_hits = lex.categories.find(text)
+        cat_hits = lex.hits(text, "categories")
         cat_scores: dict[str, float] = defaultdict(float)
         problem = 0.0
         for h in cat_hits:
@@ -73,8 +73,8 @@ class IntentScorer:
         weak_chat = sum(w for h in cues["chat"] for _, w in h.labels if w < 2)
         scores["chat"] -= max(0.0, weak_chat - WEAK_CHAT_CAP)  # "大家", "谢谢", "吗" add up little
         subject = max(cat_scores.values(), default=0.0)
-        referenced = has_ticket or has_quote or bool(lex.reference.find(text))
-        rumour = any(h.start < RUMOUR_SPAN for h in lex.rumour.find(text))
+        referenced = has_ticket or has_quote or bool(lex.hits(text, "reference"))
+        rumour = any(h.start < RUMOUR_SPAN for h in lex.hits(text, "rumour"))
         scores["report"] = self._report(scores["report"], problem, subject)
         if scores["need"]:
             scores["need"] += min(subject, 4.0) * 0.5
@@ -94,7 +94,7 @@ class IntentScorer:
         if rumour:
             scores["report"] *= 0.2
             scores["chat"] += 2.0
-        if lex.hypothetical.find(text):  # "电梯坏了一般找谁修": asks, reports nothing
+        if lex.hits(text, "hypothetical"):  # "电梯坏了一般找谁修": asks, reports nothing
             scores["report"] *= 0.4
         scores["chat"] += CHAT_PRIOR
         intent = self._choose(scores, has_ticket)
@@ -145,8 +145,8 @@ class IntentScorer:
         return best, also
 
     def _urgent(self, text: str) -> bool:
-        hits = [h for h in self.lex.urgent.find(text) if not _negated(text, h)]
-        return bool(hits) and not self.lex.urgent_cancel.find(text)
+        hits = [h for h in self.lex.hits(text, "urgent") if not _negated(text, h)]
+        return bool(hits) and not self.lex.hits(text, "urgent_cancel")
 
 
 def _confidence(scores: dict[str, float], intent: str) -> float:

@@ -57,6 +57,44 @@ class WordSet:
         return word in self.words
 
 
+class MultiScanner:
+    """All of a lexicon's word sets scanned in one pass; the last text's result is kept,
+    so the scorer, the summary and the urgency check share one scan per message."""
+
+    def __init__(self, sets: dict[str, WordSet]) -> None:
+        merged: dict[str, list[tuple[str, tuple]]] = defaultdict(list)
+        for name, ws in sets.items():
+            for w, labels in ws.words.items():
+                merged[w].append((name, labels))
+        self.words = dict(merged)
+        lengths: dict[str, set[int]] = defaultdict(set)
+        for w in self.words:
+            lengths[w[0]].add(len(w))
+        self.lengths = {c: sorted(ls) for c, ls in lengths.items()}
+        self.patterns = [(name, rx, labels) for name, ws in sets.items()
+                         for rx, labels in ws.patterns]
+        self._last: tuple[str | None, dict[str, list[Hit]]] = (None, {})
+
+    def scan(self, text: str) -> dict[str, list[Hit]]:
+        last_text, last = self._last
+        if last_text == text:
+            return last
+        out: dict[str, list[Hit]] = defaultdict(list)
+        words, lengths, size = self.words, self.lengths, len(text)
+        for i, c in enumerate(text):
+            for n in lengths.get(c, ()):
+                if i + n > size:
+                    break
+                entries = words.get(text[i:i + n])
+                if entries:
+                    for name, labels in entries:
+                        out[name].append(Hit(i, i + n, text[i:i + n], labels))
+        for name, rx, labels in self.patterns:
+            out[name] += [Hit(m.start(), m.end(), m.group(), labels) for m in rx.finditer(text)]
+        self._last = (text, out)
+        return out
+
+
 def _tiered(table: dict, label: str, into: dict, patterns: list) -> None:
     for tier, weight in WEIGHTS.items():
         for word in table.get(tier, ()):
@@ -82,7 +120,7 @@ class Lexicon:
         self.building_suffixes = list(
             dict.fromkeys(loc["building_suffixes"] + settings.building_suffixes))
         self.building_aliases = {**loc["building_aliases"], **settings.building_aliases}
-        self.places = list(dict.fromkeys(loc["places"] + settings.places))
+        self.place_names = list(dict.fromkeys(loc["places"] + settings.places))
         self.place_sides = loc["place_sides"]
         self.categories = self._categories(raw["category"], settings.category_words)
         self.intents = self._intents(raw["intent"], settings.intent_words)
@@ -98,6 +136,13 @@ class Lexicon:
         self.urgent_cancel = WordSet({w: [("cancel", 1.0)] for w in urgent["cancel"]})
         self.category_names = list(raw["category"])
         self.title_problems = WordSet({w: [("problem", 1.0)] for w in raw["summary"]["problems"]})
+        self.places = WordSet({w: [("place", 1.0)] for w in self.place_names})
+        self.scanner = MultiScanner({
+            **{f"intent:{k}": v for k, v in self.intents.items()},
+            "categories": self.categories, "reference": self.reference, "rumour": self.rumour,
+            "hypothetical": self.hypothetical, "urgent": self.urgent,
+            "urgent_cancel": self.urgent_cancel, "places": self.places,
+            "title_problems": self.title_problems})
         self._slang_rx = (re.compile("|".join(map(re.escape, sorted(self.slang, key=len, reverse=True))))
                           if self.slang else None)
 
@@ -124,6 +169,10 @@ class Lexicon:
             sets[intent] = WordSet(words, patterns)
         return sets
 
+    def hits(self, text: str, name: str) -> list[Hit]:
+        """Matches of one word set ("categories", "intent:report", "urgent", ...)."""
+        return self.scanner.scan(text).get(name, [])
+
     def unslang(self, text: str) -> str:
         if self._slang_rx is None:
             return text
@@ -131,5 +180,5 @@ class Lexicon:
 
     def custom_words(self) -> list[str]:
         """Multi-character lexicon words, for the segmenter's user dictionary."""
-        words = set(self.categories.words) | set(self.places)
+        words = set(self.categories.words) | set(self.place_names)
         return sorted(w for w in words if len(w) >= 2 and not w.isascii())

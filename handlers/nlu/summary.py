@@ -24,14 +24,12 @@ class Summarizer:
 
     def __init__(self, lexicon: Lexicon) -> None:
         self.lex = lexicon
-        self.places = WordSet({w: [("place", 1.0)] for w in lexicon.places})
         self.sides = WordSet({w: [("side", 1.0)] for w in lexicon.place_sides})
-        self.problems = lexicon.title_problems
         self._tokenizer: jieba.Tokenizer | None = None
         self._lock = threading.Lock()
 
     def place(self, text: str, p: Parse) -> str | None:
-        hits = self.places.find(text)
+        hits = self.lex.hits(text, "places")
         if not hits:
             return None
         first = min(hits, key=lambda h: (h.start, -(h.end - h.start)))
@@ -56,6 +54,8 @@ class Summarizer:
         problem = self._problem(text, subject)
         if subject and (problem or p.intent != "report"):
             return (where + subject[0] + (problem or ""))[:TITLE_MAX]
+        if p.intent == "chat":  # not listed anywhere: the first clause will do
+            return next((c for c in _CLAUSE.split(text) if c.strip()), text)[:TITLE_MAX]
         return self._gist(text)
 
     @staticmethod
@@ -71,7 +71,7 @@ class Summarizer:
         if r.category is None:
             return None
         words = self.lex.categories.words
-        hits = [h for h in self.lex.categories.find(text) if h.word in words
+        hits = [h for h in self.lex.hits(text, "categories") if h.word in words
                 and any(c == r.category and w >= 2 for c, w in h.labels)]
         if not hits:
             return None
@@ -79,7 +79,7 @@ class Summarizer:
         return best.word, best.end
 
     def _problem(self, text: str, subject: tuple[str, int] | None) -> str | None:
-        hits = [h for h in self.problems.find(text)
+        hits = [h for h in self.lex.hits(text, "title_problems")
                 if subject is None or h.word not in subject[0]]
         if not hits:
             return None
