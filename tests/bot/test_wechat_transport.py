@@ -9,7 +9,13 @@ from bot.messages import Incoming, Outgoing, Person
 from bot.transports.base import SendFailed
 from bot.transports.wechat import (
     AT_SEPARATOR,
+    EndpointRefused,
+    Pacer,
     WechatTransport,
+    check_endpoint,
+    split_quote,
+    split_text,
+    strip_mention,
 )
 from bot.transports.wechat_settings import WechatSettings
 from tests.support.fake_gateway import FakeGateway, eventually
@@ -266,3 +272,65 @@ async def test_a_part_already_confirmed_is_not_resent_when_a_later_part_fails(gw
 
     assert [m.text[:3] for m in gw.sent] == ["第一段", "第二段"]
     assert len(gw.calls_to("MessageSendText")) == 3
+
+
+# -- the pieces ------------------------------------------------------------------------
+
+
+def test_split_text_keeps_lines_whole_and_cuts_only_overlong_lines():
+    text = "第一行\n" + "长" * 25 + "\n第三行"
+
+    parts = split_text(text, 10)
+
+    assert parts == ["第一行", "长" * 10, "长" * 10, "长" * 5 + "\n第三行"]
+    assert split_text("短消息", 10) == ["短消息"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (f"@小治{AT_SEPARATOR}/清单", ("/清单", True)),
+    ("@小治 /清单", ("/清单", True)),
+    ("/清单 @小治", ("/清单", True)),
+    ("@小治同学 你好", ("@小治同学 你好", False)),
+    ("3幢电梯坏了", ("3幢电梯坏了", False)),
+])
+def test_strip_mention_removes_only_the_bots_own_name(text, expected):
+    assert strip_mention(text, ["小治", ""]) == expected
+
+
+def test_split_quote_leaves_plain_text_alone():
+    assert split_quote("电梯坏了") == ("电梯坏了", None)
+
+
+async def test_the_pacer_spaces_messages_per_room_and_overall():
+    now = [0.0]
+    waits: list[tuple[str, float]] = []
+
+    async def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    settings = WechatSettings(room_rate_per_minute=30, global_rate_per_minute=60, rate_burst=1)
+    pacer = Pacer(settings, clock=lambda: now[0], sleep=sleep)
+    for room in ["A", "A", "B", "A", "B"]:
+        await pacer.wait(room)
+        waits.append((room, round(now[0], 6)))
+
+    assert waits == [("A", 0.0), ("A", 2.0), ("B", 3.0), ("A", 4.0), ("B", 5.0)]
+
+
+@pytest.mark.parametrize("endpoint", ["127.0.0.1:8788", "localhost:8788", "10.1.2.3:8788",
+                                      "192.168.1.20:8788", "[::1]:8788"])
+async def test_loopback_and_private_endpoints_are_accepted(endpoint):
+    host, port = await check_endpoint(WechatSettings(token="t", endpoint=endpoint))
+
+    assert port == 8788 and host in endpoint
+
+
+async def test_a_public_endpoint_is_refused_unless_the_config_allows_it():
+    public = WechatSettings(token="t", endpoint="8.8.8.8:8788")
+
+    with pytest.raises(EndpointRefused, match="SSH or TLS tunnel"):
+        await check_endpoint(public)
+    with pytest.raises(EndpointRefused):
+        await WechatTransport(public, ()).start(Recorder())
+    assert await check_endpoint(public.model_copy(update={"allow_remote_endpoint": True})) == (
+        "8.8.8.8", 8788)

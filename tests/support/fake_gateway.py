@@ -192,13 +192,16 @@ class FakeGateway:
         return f"127.0.0.1:{self.port}"
 
     async def start(self) -> None:
-        self._server = Server([self])
+        self._server = _Server([self])
         await self._server.start("127.0.0.1", self.port, reuse_address=True)
         self.port = self._server._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
+        """Go away as a gateway process does: stop listening and cut every connection."""
         if self._server is not None:
             self._server.close()
+            for connection in self._server.connections:
+                connection.abort()
             await self._server.wait_closed()
             self._server = None
 
@@ -349,6 +352,26 @@ class FakeGateway:
     def _on_logout(self, r: pb.LogoutRequest) -> pb.LogoutResponse:
         self.logout()
         return pb.LogoutResponse()
+
+
+class _Server(Server):
+    """grpclib's server closes gracefully (its connections stay open); we also want to
+    cut them, as a gateway that stops or crashes does."""
+
+    def __init__(self, handlers: list) -> None:
+        super().__init__(handlers)
+        self.connections: list[asyncio.Transport] = []
+
+    def _protocol_factory(self):
+        protocol = super()._protocol_factory()
+        made = protocol.connection_made
+
+        def connection_made(transport: asyncio.Transport) -> None:
+            self.connections.append(transport)
+            made(transport)
+
+        protocol.connection_made = connection_made
+        return protocol
 
 
 async def eventually(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
