@@ -132,7 +132,8 @@ class Lexicon:
             {w: [("hypothetical", 1.0)] for w in raw["intent"]["chat"]["hypothetical"]})
         self.first_person = ("我", "本人", "家里", "俺", "咱")
         urgent = raw["urgent"]
-        self.urgent = WordSet({w: [("urgent", 3.0)] for w in urgent["strong"] + settings.urgent_words})
+        self.urgent = WordSet({w: [("urgent", 3.0)] for w in urgent["strong"] + settings.urgent_words},
+                              [(p, (("urgent", 3.0),)) for p in urgent.get("patterns_strong", ())])
         self.urgent_cancel = WordSet({w: [("cancel", 1.0)] for w in urgent["cancel"]})
         self.category_names = list(raw["category"])
         self.title_problems = WordSet({w: [("problem", 1.0)] for w in raw["summary"]["problems"]})
