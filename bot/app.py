@@ -32,7 +32,8 @@ from storage.repo import Repo, message_key
 log = logging.getLogger(__name__)
 
 APOLOGY = "抱歉，刚才处理这条消息时出了点问题，消息已经记下了，协调员会跟进。"
-SEND_LEASE = timedelta(seconds=60)
+SEND_LEASE = timedelta(minutes=5)  # a claimed row is left alone this long
+SEND_BATCH = 10
 MAX_BACKOFF = timedelta(minutes=10)
 
 
@@ -54,6 +55,10 @@ class Application:
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self._flush_lock = asyncio.Lock()
+        self._outbox_dirty = True  # something may be due: check the outbox on the next flush
+        self._members: dict[tuple[int, str], object] = {}
+        self._has_coordinator: set[int] = set()
+        self._role_cache: dict = {}
         self.scheduler = None
 
     # lifecycle ------------------------------------------------------------
@@ -95,13 +100,16 @@ class Application:
     async def receive(self, msg: Incoming) -> None:
         """Store, then handle. Safe to call twice with the same message."""
         key = message_key(msg)
+        quiet = msg.room in self._groups and dispatch.is_quiet_chat(
+            msg, self.parser, self.config.bot.name)
         async with self.session() as repo:
-            new = await repo.inbox_add(msg, key)
+            new = await repo.inbox_add(msg, key, status="handled" if quiet else "pending")
         if not new:
             log.info("duplicate delivery of %s ignored", key)
             return
-        await self._handle(key, msg)
-        self._wake.set()
+        if not quiet:
+            await self._handle(key, msg)
+            self._wake.set()
 
     async def recover(self) -> None:
         """Handle messages stored but not handled before a crash, in order."""
@@ -124,10 +132,12 @@ class Application:
                     if ctx is not None:
                         await dispatch.handle(ctx)
                     await repo.inbox_mark(key, "handled" if ctx else "ignored", now)
+                self._outbox_dirty |= repo.enqueued > 0
             except Exception as e:  # the boundary: log, apologise, keep the message
                 log.exception("failed to handle message %s", key)
                 async with self.session() as repo:
                     await repo.inbox_mark(key, "failed", now, f"{type(e).__name__}: {e}")
+                    self._outbox_dirty = True
                     if msg.room and self._groups.get(msg.room):
                         await repo.enqueue(text=APOLOGY, now=now, room=msg.room,
                                            in_reply_to=msg.id,
@@ -138,12 +148,19 @@ class Application:
         if found is None:
             return None
         group, gconf = found
-        sender = await repo.ensure_member(group.id, msg.sender.id, msg.sender.name, now)
+        sender = self._members.get((group.id, msg.sender.id))
+        if sender is None or sender.name != msg.sender.name:
+            sender = await repo.ensure_member(group.id, msg.sender.id, msg.sender.name, now)
+            self._members[(group.id, msg.sender.id)] = sender
         ctx = Ctx(session=s, repo=repo, config=self.config, gconf=gconf, group=group,
-                  sender=sender, msg=msg, msg_key=key, now=now, parser=self.parser)
-        if gconf.key not in {g.key for g in self.config.groups} and not await ctx.coordinators():
-            await repo.set_role(group.id, sender, "coordinator", (), None, now)
-            ctx._roles = None
+                  sender=sender, msg=msg, msg_key=key, now=now, parser=self.parser,
+                  role_cache=self._role_cache)
+        if group.id not in self._has_coordinator:
+            # a room served with defaults: its first sender coordinates it
+            if not gconf.coordinators and not await ctx.coordinators():
+                await repo.set_role(group.id, sender, "coordinator", (), None, now)
+                ctx.roles_changed()
+            self._has_coordinator.add(group.id)
         return ctx
 
     async def _group_for(self, repo: Repo, msg: Incoming, now: datetime):
@@ -184,28 +201,29 @@ class Application:
         return None
 
     # sending --------------------------------------------------------------
-    async def flush_outbox(self) -> int:
-        """Send every due outbox row; return how many were confirmed."""
+    async def flush_outbox(self, force: bool = False) -> int:
+        """Send every due outbox row; return how many were confirmed. Without `force`, the
+        outbox is only read when something was queued or a send is waiting for a retry."""
         if self.transport is None or not self.transport.is_connected():
+            return 0
+        if not (force or self._outbox_dirty):
             return 0
         sent = 0
         async with self._flush_lock:
+            self._outbox_dirty = False
             while True:
                 now = self.clock.now()
                 async with self.session() as repo:
-                    due = await repo.due_outbox(now)
-                if not due:
-                    return sent
+                    due = await repo.claim_due_outbox(now, now + SEND_LEASE, SEND_BATCH)
                 for out in due:
+                    if not self.transport.is_connected():  # let the lease lapse: retried later
+                        self._outbox_dirty = True
+                        return sent
                     sent += await self._send_one(out)
-                if not self.transport.is_connected():
+                if len(due) < SEND_BATCH:
                     return sent
 
     async def _send_one(self, out) -> int:
-        now = self.clock.now()
-        async with self.session() as repo:
-            if not await repo.claim_outbox(out.outbox_id, now, now + SEND_LEASE):
-                return 0
         try:
             tid = await self.transport.send(out)
         except Exception as e:
@@ -216,6 +234,7 @@ class Application:
                     int(delay.total_seconds()))
             async with self.session() as repo:
                 await repo.mark_retry(out.outbox_id, str(e), self.clock.now() + delay)
+            self._outbox_dirty = True
             return 0
         async with self.session() as repo:
             await repo.mark_sent(out.outbox_id, self.clock.now(), tid)
@@ -235,7 +254,7 @@ class Application:
     async def _sender_loop(self) -> None:
         while True:
             try:
-                await self.flush_outbox()
+                await self.flush_outbox(force=True)
             except Exception:
                 log.exception("outbox sender failed; retrying")
             self._wake.clear()
@@ -250,6 +269,7 @@ class Application:
                 await job.run(self, now)
             except Exception:
                 log.exception("timed job %s failed at %s", job.name, now)
+        self._outbox_dirty = True
         self._wake.set()
 
     async def advance_to(self, t: datetime) -> None:

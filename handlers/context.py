@@ -3,6 +3,7 @@ a way to reply (through the outbox, never the transport)."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -14,6 +15,9 @@ from handlers.domain import Group, Member, RoleAssignment, Ticket
 from handlers.nlu import Parser
 from storage.repo import Repo
 
+# roles are read from the database at most this often per group and process (another
+# process's /角色 shows within this time; this process's own at once)
+ROLE_CACHE_SECONDS = 30.0
 # roles that may see who reported what (besides coordinators)
 PRIVILEGED_ROLES = frozenset({"grid_head", "property", "self_management_leader"})
 
@@ -31,6 +35,7 @@ class Ctx:
     now: datetime
     parser: Parser
     sent: list[str] = field(default_factory=list)
+    role_cache: dict | None = None  # the application's, shared between messages
     _roles: list | None = None
 
     async def reply(self, text: str, mentions: list[Member] | tuple = (), *,
@@ -53,6 +58,9 @@ class Ctx:
 
     async def roles(self) -> list[RoleAssignment]:
         """Roles set with /角色, plus those named in the config (matched by display name)."""
+        cached = self.role_cache.get(self.group.id) if self.role_cache is not None else None
+        if self._roles is None and cached and time.monotonic() - cached[0] < ROLE_CACHE_SECONDS:
+            self._roles = cached[1]
         if self._roles is None:
             roles = await self.repo.roles(self.group.id)
             for holder in self.gconf.roles:
@@ -63,7 +71,14 @@ class Ctx:
                 scope = frozenset(b.strip() for b in holder.buildings.split(",") if b.strip())
                 roles.append(RoleAssignment(m, holder.role, scope))
             self._roles = roles
+            if self.role_cache is not None:
+                self.role_cache[self.group.id] = (time.monotonic(), roles)
         return self._roles
+
+    def roles_changed(self) -> None:
+        self._roles = None
+        if self.role_cache is not None:
+            self.role_cache.pop(self.group.id, None)
 
     async def is_coordinator(self, member: Member | None = None) -> bool:
         m = member or self.sender

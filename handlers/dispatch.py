@@ -54,6 +54,21 @@ def split_command(text: str) -> tuple[str, str] | None:
     return (m.group(1), m.group(2).strip()) if m else ("", "")
 
 
+def is_quiet_chat(msg, parser, bot_name: str) -> bool:
+    """True when a room message needs nothing from the bot: plain chat that is no command,
+    no answer to a question, no reply to a quoted message and not addressed to the bot.
+    The application then stores it as handled in one step (the hot path: most messages)."""
+    if msg.kind != "text" or msg.room is None or msg.mentions_bot or msg.quoted_id \
+            or msg.quoted_text:
+        return False
+    text = normalise(msg.text, bot_name)
+    if not text or text.startswith("/") or text.strip(" 。.!！~") in _YES | _NO \
+            or text != msg.text.strip():
+        return False
+    p = parser.parse(text[:MAX_PARSE_CHARS])
+    return p.intent == "chat" and p.ticket is None
+
+
 async def handle(ctx: Ctx) -> None:
     msg = ctx.msg
     if msg.kind != "text":
@@ -93,21 +108,22 @@ async def run_command(ctx: Ctx, word: str, args: str) -> None:
 
 
 async def answer_prompt(ctx: Ctx, text: str) -> bool:
-    """The sender answering the bot's one question (register this report?)."""
+    """The sender answering the bot's one question (register this report?). Only a short
+    yes/no can answer it; anything else is a new message (the question was asked once)."""
+    word = text.strip(" 。.!！~")
+    if word not in _YES and word not in _NO:
+        return False
     prompt = await ctx.repo.take_prompt(ctx.group.id, ctx.sender, ctx.now)
     if prompt is None or prompt.kind != "confirm_report":
         return False
-    word = text.strip(" 。.!！~")
     if word in _YES:
         prompt.status = "answered"
         p = Parse(**prompt.payload["parse"])
         await T.register(ctx, p, prompt.payload["text"])
         return True
-    prompt.status = "declined" if word in _NO else "lapsed"
-    if word in _NO:
-        await ctx.reply("好的，不登记。")
-        return True
-    return False  # asked once; anything else is read as a new message
+    prompt.status = "declined"
+    await ctx.reply("好的，不登记。")
+    return True
 
 
 async def understand(ctx: Ctx, text: str) -> None:

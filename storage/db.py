@@ -28,7 +28,8 @@ def normalise_url(url: str) -> str:
 def create_engine(url: str) -> AsyncEngine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        # sessions always end in commit or rollback: skip the pool's extra rollback on return
+        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_reset_on_return=None)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn, _record):  # WAL: readers never block the writer
@@ -40,7 +41,9 @@ def create_engine(url: str) -> AsyncEngine:
             cur.close()
 
         return engine
-    return create_async_engine(url, pool_size=5, max_overflow=5, pool_pre_ping=True)
+    # no pre-ping or reset round trips per checkout: a dropped connection fails its statement,
+    # the pool is invalidated, and the caller retries (see bot.app.Application.receive)
+    return create_async_engine(url, pool_size=5, max_overflow=5, pool_reset_on_return=None)
 
 
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker:

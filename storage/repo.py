@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,6 +42,7 @@ def _member(row: MemberRow) -> Member:
 class Repo:
     def __init__(self, session: AsyncSession) -> None:
         self.s = session
+        self.enqueued = 0  # messages queued through this repository (the sender's hint)
 
     def _insert(self, table):
         dialect = self.s.bind.dialect.name
@@ -69,28 +70,32 @@ class Repo:
         return [Group(r.id, r.key, r.estate, r.room_id, r.topic) for r in rows]
 
     async def ensure_member(self, group_id: int, ext_id: str, name: str, now: datetime) -> Member:
+        """The member with this id, created on first sight; a new display name is kept and
+        the old one becomes an alias."""
+        res = await self.s.execute(self._insert(MemberRow).values(
+            group_id=group_id, ext_id=ext_id, display_name=name, aliases=[], last_seen=now)
+            .on_conflict_do_nothing().returning(MemberRow.id))
+        new_id = res.scalar()
+        if new_id is not None:
+            return Member(new_id, ext_id, name)
         q = select(MemberRow).where(MemberRow.group_id == group_id, MemberRow.ext_id == ext_id)
-        row = (await self.s.execute(q)).scalar_one_or_none()
-        if row is None:
-            await self.s.execute(self._insert(MemberRow).values(
-                group_id=group_id, ext_id=ext_id, display_name=name, aliases=[],
-                last_seen=now).on_conflict_do_nothing())
-            row = (await self.s.execute(q)).scalar_one()
-        elif name and row.display_name != name:
+        row = (await self.s.execute(q)).scalar_one()
+        if name and row.display_name != name:
             row.aliases = sorted(set(row.aliases or []) | {row.display_name})
             row.display_name = name
         return _member(row)
 
     async def member_by_name(self, group_id: int, name: str) -> Member | None:
+        """A member by display name or id, else by a former name (alias)."""
         name = name.strip().lstrip("@")
-        rows = (await self.s.execute(select(MemberRow).where(MemberRow.group_id == group_id))).scalars().all()
-        for r in rows:
-            if r.display_name == name or r.ext_id == name:
-                return _member(r)
-        for r in rows:
-            if name in (r.aliases or []):
-                return _member(r)
-        return None
+        q = (select(MemberRow).where(MemberRow.group_id == group_id,
+                                     or_(MemberRow.display_name == name, MemberRow.ext_id == name))
+             .order_by((MemberRow.display_name == name).desc(), MemberRow.id).limit(1))
+        row = (await self.s.execute(q)).scalar_one_or_none()
+        if row is not None:
+            return _member(row)
+        rows = (await self.s.execute(select(MemberRow).where(MemberRow.group_id == group_id))).scalars()
+        return next((_member(r) for r in rows if name in (r.aliases or [])), None)
 
     async def members(self, ids: Iterable[int]) -> list[Member]:
         ids = list(ids)
@@ -125,7 +130,7 @@ class Repo:
         return len(rows)
 
     # inbox --------------------------------------------------------------
-    async def inbox_add(self, msg: Incoming, key: str) -> bool:
+    async def inbox_add(self, msg: Incoming, key: str, status: str = "pending") -> bool:
         """Store a received message; False when it was already there."""
         payload = {"mentions": [[p.id, p.name] for p in msg.mentions], "mentions_bot": msg.mentions_bot,
                    "quoted_id": msg.quoted_id, "quoted_text": msg.quoted_text, "id": msg.id,
@@ -133,7 +138,8 @@ class Repo:
         res = await self.s.execute(self._insert(InboxRow).values(
             msg_key=key, transport=msg.transport, room=msg.room, sender_ext_id=msg.sender.id,
             sender_name=msg.sender.name, text=msg.text, kind=msg.kind, payload=payload, at=msg.at,
-            status="pending").on_conflict_do_nothing(index_elements=["msg_key"]))
+            status=status, handled_at=msg.at if status != "pending" else None)
+            .on_conflict_do_nothing(index_elements=["msg_key"]))
         return res.rowcount == 1
 
     async def inbox_status(self, key: str) -> str | None:
@@ -176,21 +182,26 @@ class Repo:
                             ) -> Ticket:
         number = await self.next_number(group_id)
         status = "assigned" if owners else "open"
-        row = TicketRow(group_id=group_id, number=number, kind=kind, category=category,
-                        building=building, unit=unit, room=room, place=place, title=title[:200],
-                        text=text, reporter_id=reporter.id, urgent=urgent, status=status,
-                        complexity="simple", due_at=due_at, source_message_id=source_message_id,
-                        created_at=now, updated_at=now)
-        self.s.add(row)
-        await self.s.flush()
-        self.s.add(TicketReporterRow(ticket_id=row.id, member_id=reporter.id,
-                                     message_id=source_message_id, created_at=now))
-        for m in owners:
-            self.s.add(TicketOwnerRow(ticket_id=row.id, member_id=m.id))
-        await self.add_event(row.id, "created", reporter, now, {"source": source_message_id})
+        title = title[:200]
+        tid = (await self.s.execute(insert(TicketRow).values(
+            group_id=group_id, number=number, kind=kind, category=category, building=building,
+            unit=unit, room=room, place=place, title=title, text=text, reporter_id=reporter.id,
+            urgent=urgent, status=status, complexity="simple", due_at=due_at,
+            source_message_id=source_message_id, created_at=now, updated_at=now)
+            .returning(TicketRow.id))).scalar_one()
+        await self.s.execute(insert(TicketReporterRow).values(
+            ticket_id=tid, member_id=reporter.id, message_id=source_message_id, created_at=now))
         if owners:
-            await self.add_event(row.id, "assigned", None, now, {"owners": [m.name for m in owners]})
-        return await self._ticket(row)
+            await self.s.execute(insert(TicketOwnerRow),
+                                 [{"ticket_id": tid, "member_id": m.id} for m in owners])
+        await self.s.execute(insert(TicketEventRow).values(
+            ticket_id=tid, kind="created", actor_id=reporter.id, at=now,
+            detail={"source": source_message_id, "owners": [m.name for m in owners]}))
+        return Ticket(id=tid, group_id=group_id, number=number, kind=kind, category=category,
+                      title=title, text=text, status=status, reporter=reporter,
+                      created_at=now, building=building, unit=unit, room=room, place=place,
+                      urgent=urgent, due_at=due_at, source_message_id=source_message_id,
+                      owners=list(owners), reporters=[reporter])
 
     async def _ticket(self, row: TicketRow) -> Ticket:
         owner_ids = (await self.s.execute(select(TicketOwnerRow.member_id)
@@ -292,8 +303,8 @@ class Repo:
                       room: str | None = None, to: Person | None = None,
                       mentions: Sequence[Person] = (), in_reply_to: str | None = None,
                       image_path: str | None = None, dedupe_key: str | None = None) -> int | None:
-        """Queue a message; with `dedupe_key`, a second enqueue of the same key does nothing
-        (returns None), also from another process."""
+        """Queue a message (returns 1); with `dedupe_key`, a second enqueue of the same key
+        does nothing and returns None, also from another process."""
         values = dict(group_id=group_id, room=room, to_ext_id=to.id if to else None,
                       to_name=to.name if to else None, text=text,
                       mentions=[[p.id, p.name] for p in mentions], in_reply_to=in_reply_to,
@@ -302,25 +313,30 @@ class Repo:
         stmt = self._insert(OutboxRow).values(**values)
         if dedupe_key:
             stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
-        res = await self.s.execute(stmt.returning(OutboxRow.id))
-        return res.scalar()
+        res = await self.s.execute(stmt)
+        if res.rowcount != 1:
+            return None
+        self.enqueued += 1
+        return 1
 
-    async def due_outbox(self, now: datetime, limit: int = 50) -> list[Outgoing]:
-        q = (select(OutboxRow).where(OutboxRow.status == "pending", OutboxRow.next_attempt_at <= now)
-             .order_by(OutboxRow.id).limit(limit))
-        return [_outgoing(r) for r in (await self.s.execute(q)).scalars()]
+    async def claim_due_outbox(self, now: datetime, lease_until: datetime,
+                               limit: int = 50) -> list[Outgoing]:
+        """Take the due rows for sending, oldest first, in one statement: another process
+        (or a crash) leaves them alone until the lease ends."""
+        due = (select(OutboxRow.id).where(OutboxRow.status == "pending",
+                                          OutboxRow.next_attempt_at <= now)
+               .order_by(OutboxRow.id).limit(limit))
+        if self.s.bind.dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        res = await self.s.execute(
+            update(OutboxRow).where(OutboxRow.id.in_(due.scalar_subquery()))
+            .values(next_attempt_at=lease_until, attempts=OutboxRow.attempts + 1)
+            .returning(OutboxRow))
+        return sorted((_outgoing(r) for r in res.scalars()), key=lambda o: o.outbox_id)
 
     async def next_outbox_due(self) -> datetime | None:
         return (await self.s.execute(select(func.min(OutboxRow.next_attempt_at))
                                      .where(OutboxRow.status == "pending"))).scalar()
-
-    async def claim_outbox(self, outbox_id: int, now: datetime, lease_until: datetime) -> bool:
-        """Take a due row for sending; another process skips it until the lease ends."""
-        res = await self.s.execute(update(OutboxRow).where(
-            OutboxRow.id == outbox_id, OutboxRow.status == "pending",
-            OutboxRow.next_attempt_at <= now)
-            .values(next_attempt_at=lease_until, attempts=OutboxRow.attempts + 1))
-        return res.rowcount == 1
 
     async def mark_sent(self, outbox_id: int, now: datetime, transport_id: str | None) -> None:
         await self.s.execute(update(OutboxRow).where(OutboxRow.id == outbox_id).values(

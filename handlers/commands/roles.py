@@ -44,6 +44,7 @@ async def set_role(ctx: Ctx, args: str) -> None:
             await ctx.repo.remove_role(ctx.group.id, m, code)
         else:
             await ctx.repo.set_role(ctx.group.id, m, code, scope, ctx.sender, ctx.now)
+    ctx.roles_changed()
     names = "、".join(m.name for m in members)
     where = f"（{'、'.join(b + '幢' for b in scope)}）" if scope else ""
     verb = "不再担任" if remove else "担任"
