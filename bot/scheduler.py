@@ -37,6 +37,10 @@ def start_scheduler(app) -> AsyncIOScheduler:
 
 
 def stop_scheduler(scheduler: AsyncIOScheduler) -> None:
-    """Stop ticking; a tick in progress is not waited for (its work is transactional)."""
+    """Stop ticking. No tick starts after this returns; AsyncIOScheduler finishes its
+    shutdown on the loop's next turn, cancelling a tick in progress (its work is
+    transactional, so a cancelled tick leaves nothing half done)."""
+    if scheduler.get_job(TICK_JOB) is not None:
+        scheduler.remove_job(TICK_JOB)
     if scheduler.running:
         scheduler.shutdown(wait=False)

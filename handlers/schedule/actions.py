@@ -18,6 +18,7 @@ from handlers.schedule.jobs import (
     Action,
     Snapshot,
     group_conf,
+    mark_stale,
     settings_for,
     slot_key,
 )
@@ -44,21 +45,20 @@ async def heads(repo, group: store.GroupInfo, gconf) -> list[Member]:
 
 async def fill_deadlines(app, snap: Snapshot, now: datetime) -> None:
     """Write each ticket's SLA deadline when it has none yet, or a fresh one after a reopen."""
+    if not snap.unfilled:
+        return
     groups = {g.id: g for g in snap.groups}
     todo = []
-    for c in snap.clocks:
-        st = settings_for(app, groups[snap.where[c.id][0]])
-        due = sla.effective_deadline(c, st)
-        if c.id in snap.filled or due is None or due == c.due_at:
-            continue
+    for tid in sorted(snap.unfilled):  # one order in every process: no deadlocks
+        c = snap.facts.clocks[tid]
+        st = settings_for(app, groups[snap.facts.where[tid][0]])
         complex_ = sla.is_complex(c.kind, c.category, c.complexity, st)
-        todo.append((c.id, due, "complex" if complex_ else "simple", c.due_at))
-    if not todo:
-        return
+        todo.append((tid, sla.effective_deadline(c, st), "complex" if complex_ else "simple",
+                     c.due_at))
     async with app.session() as repo:
-        for tid, due, complexity, expected in sorted(todo):  # one order: no deadlocks
+        for tid, due, complexity, expected in todo:
             await store.set_deadline(repo.s, tid, due, complexity, expected)
-    snap.filled.update(t[0] for t in todo)
+    snap.unfilled.clear()
 
 
 async def perform(app, action: Action, now: datetime) -> None:
@@ -73,8 +73,12 @@ async def _nag(app, action: Action, now: datetime) -> None:
     async with app.session() as repo:
         t = await repo.ticket(g.id, action.number)
         still = t is not None and (t.status == "resolved" if nag.kind == "close" else t.is_live)
-        if not still or not await store.claim(repo.s, nag.key, nag.kind, "sent", nag.at, now,
-                                              group_id=g.id, ticket_id=t.id):
+        if not still:
+            mark_stale(app)
+            return
+        if not await store.claim(repo.s, nag.key, nag.kind, "sent", nag.at, now,
+                                 group_id=g.id, ticket_id=t.id):
+            mark_stale(app)
             return
         gconf = group_conf(app, g)
         due = sla.effective_deadline(c, st)
@@ -105,6 +109,7 @@ async def _reminder(app, action: Action, now: datetime) -> None:
     async with app.session() as repo:
         if not await store.claim(repo.s, key, "reminder", "late" if late else "sent", due, now,
                                  group_id=g.id, reminder_id=r.id):
+            mark_stale(app)
             return
         following = next_fire(r.trigger, max(now, due), tz)  # missed repeats fold into one
         text = (texts.late_reminder_text(r.text, due.astimezone(tz)) if late
@@ -129,6 +134,7 @@ async def _morning(app, action: Action, now: datetime) -> None:
                  and t.due_at.astimezone(local.tzinfo).date() == local.date()]
         outcome = "skipped" if late else ("sent" if overdue or today else "empty")
         if not await store.claim(repo.s, key, "morning", outcome, slot, now, group_id=g.id):
+            mark_stale(app)
             return
         if outcome == "sent":
             who = await heads(repo, g, group_conf(app, g))
@@ -174,6 +180,7 @@ async def _digest(app, action: Action, now: datetime) -> None:
     async with app.session() as repo:
         if not await store.claim(repo.s, key, "digest", "skipped" if late else "sent", slot, now,
                                  group_id=g.id):
+            mark_stale(app)
             return
         if late:
             log.warning("digest of group %s due %s missed by too long; skipped", g.key, slot)

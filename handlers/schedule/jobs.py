@@ -30,15 +30,17 @@ RUN_LOG_WINDOW = timedelta(days=15)  # how far back group-level runs are looked 
 
 @dataclass(slots=True)
 class Snapshot:
-    fingerprint: tuple
-    clocks: list[sla.TicketClock]
-    where: dict[int, tuple[int, int]]
-    sent: dict[int, set[str]]
-    nag_times: dict[int, list[datetime]]
+    """What the plan reads, kept in memory and refreshed by what changed since `marks`."""
+
+    marks: tuple  # store.fingerprint() when last refreshed
+    facts: store.TicketFacts
     groups: list[store.GroupInfo]
     group_runs: set[str]
     reminders: list[store.Reminder]
-    filled: set[int] = field(default_factory=set)  # tickets whose due_at this process wrote
+    first_nag: dict[int, sla.Nag | None] = field(default_factory=dict)  # cache per ticket
+    unfilled: set[int] = field(default_factory=set)  # tickets whose due_at is to be written
+    seen: dict[str, set[int]] = field(default_factory=dict)  # ids seen in the recent window
+    stale: bool = False  # another process did something unseen: reload everything
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,18 +75,81 @@ def group_conf(app, group: store.GroupInfo):
 
 
 async def snapshot(app, now: datetime) -> Snapshot:
+    """The plan's facts: loaded once per application, then refreshed by what changed."""
     async with app.session() as repo:
-        fp = await store.fingerprint(repo.s)
-        cached = _SNAPSHOTS.get(app)
-        if cached is not None and cached.fingerprint == fp:
-            return cached
-        clocks, where = await store.ticket_clocks(repo.s)
-        sent, nag_times = await store.ticket_runs(repo.s)
-        snap = Snapshot(fp, clocks, where, sent, nag_times, await store.groups(repo.s),
-                        await store.group_run_keys(repo.s, now - RUN_LOG_WINDOW),
-                        await store.reminders(repo.s))
-    _SNAPSHOTS[app] = snap
+        s = repo.s
+        marks = await store.fingerprint(s)
+        snap = _SNAPSHOTS.get(app)
+        if snap is None or snap.stale:
+            snap = Snapshot(marks, await store.ticket_facts(s), await store.groups(s),
+                            await store.group_run_keys(s, now - RUN_LOG_WINDOW),
+                            await store.reminders(s))
+            await _look_back(snap, s, marks, marks)
+            _mark_unfilled(app, snap, set(snap.facts.clocks))
+            _SNAPSHOTS[app] = snap
+        elif marks != snap.marks:
+            await _refresh(app, snap, s, marks)
     return snap
+
+
+def mark_stale(app) -> None:
+    """Another process acted on something this one had not seen: reload next time."""
+    if (snap := _SNAPSHOTS.get(app)) is not None:
+        snap.stale = True
+
+
+async def _look_back(snap: Snapshot, s, old: tuple, marks: tuple) -> tuple[dict, dict, list]:
+    """Ids new since the last look: above the old highest ids, or unseen in the window
+    below them (a late commit of another process)."""
+    window = store.ID_WINDOW
+    events = await store.recent_ids(s, "events", old[0] - window)
+    tickets = await store.recent_ids(s, "tickets", old[2] - window)
+    runs = await store.recent_runs(s, old[4] - window)
+    seen = snap.seen
+    new_events = {i: t for i, t in events.items() if i not in seen.get("events", ())}
+    new_tickets = {i: t for i, t in tickets.items() if i not in seen.get("tickets", ())}
+    new_runs = [r for r in runs if r.id not in seen.get("runs", ())]
+    snap.seen = {"events": {i for i in events if i > marks[0] - window},
+                 "tickets": {i for i in tickets if i > marks[2] - window},
+                 "runs": {r.id for r in runs if r.id > marks[4] - window}}
+    return new_events, new_tickets, new_runs
+
+
+async def _refresh(app, snap: Snapshot, s, marks: tuple) -> None:
+    if marks[8] != snap.marks[8]:
+        snap.groups = await store.groups(s)
+    events, tickets, runs = await _look_back(snap, s, snap.marks, marks)
+    ids = {*events.values(), *tickets.values(), *(r.ticket_id for r in runs if r.ticket_id)}
+    if ids:
+        await _reload_tickets(app, snap, s, ids)
+    snap.group_runs |= {r.key for r in runs if r.ticket_id is None and r.reminder_id is None}
+    if any(r.reminder_id for r in runs) or marks[6:8] != snap.marks[6:8]:
+        snap.reminders = await store.reminders(s)
+    snap.marks = marks
+
+
+async def _reload_tickets(app, snap: Snapshot, s, ids: set[int]) -> None:
+    fresh = await store.ticket_facts(s, ids)
+    f = snap.facts
+    for tid in ids:
+        for table in (f.clocks, f.where, f.sent, f.nag_times, snap.first_nag):
+            table.pop(tid, None)
+        snap.unfilled.discard(tid)
+    f.clocks.update(fresh.clocks)
+    f.where.update(fresh.where)
+    f.sent.update(fresh.sent)
+    f.nag_times.update(fresh.nag_times)
+    _mark_unfilled(app, snap, set(fresh.clocks))
+
+
+def _mark_unfilled(app, snap: Snapshot, ids: set[int]) -> None:
+    """Tickets without a deadline yet, or reopened after theirs: the job writes one."""
+    groups = {g.id: g for g in snap.groups}
+    for tid in ids:
+        c = snap.facts.clocks[tid]
+        g = groups.get(snap.facts.where[tid][0])
+        if g is not None and sla.effective_deadline(c, settings_for(app, g)) != c.due_at:
+            snap.unfilled.add(tid)
 
 
 # planning (pure over a snapshot) ----------------------------------------------------
@@ -121,6 +186,14 @@ def _slot_relevant(kind: str, g: store.GroupInfo, slot: datetime) -> bool:
     return g.created_at <= slot
 
 
+def first_nag(app, g: store.GroupInfo, c: sla.TicketClock, sent: set[str],
+              nag_times: list[datetime]) -> sla.Nag | None:
+    """The earliest message the ticket's plan calls for (it does not depend on `now`)."""
+    close_after = timedelta(days=group_conf(app, g).close_after_days)
+    nags = sla.nag_plan(c, sent, settings_for(app, g), nag_times, close_after)
+    return nags[0] if nags else None
+
+
 def plan(app, snap: Snapshot, now: datetime) -> tuple[list[Action], datetime | None]:
     """What is due at `now`, and the earliest later moment anything else falls due."""
     due: list[Action] = []
@@ -133,15 +206,18 @@ def plan(app, snap: Snapshot, now: datetime) -> tuple[list[Action], datetime | N
         else:
             later.append(action.at)
 
-    for c in snap.clocks:
-        gid, number = snap.where[c.id]
-        g = groups[gid]
-        st = settings_for(app, g)
-        close_after = timedelta(days=group_conf(app, g).close_after_days)
-        nags = sla.nag_plan(c, snap.sent.get(c.id, set()), st, snap.nag_times.get(c.id, ()),
-                            close_after)
-        if nags:
-            consider(Action("nag", nags[0].at, g, nag=nags[0], clock=c, number=number))
+    f = snap.facts
+    for tid, c in f.clocks.items():
+        gid, number = f.where[tid]
+        g = groups.get(gid)
+        if g is None:
+            continue
+        if tid not in snap.first_nag:
+            snap.first_nag[tid] = first_nag(app, g, c, f.sent.get(tid, set()),
+                                            f.nag_times.get(tid, []))
+        nag = snap.first_nag[tid]
+        if nag is not None:
+            consider(Action("nag", nag.at, g, nag=nag, clock=c, number=number))
     for r in snap.reminders:
         if r.next_run_at is not None and r.group_id in groups:
             consider(Action("reminder", r.next_run_at, groups[r.group_id], reminder=r))

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.schedule.digest import DigestTicket
 from handlers.sla import NAG_KINDS, OPEN_STATUSES, TicketClock
-from storage.models import GroupRow, MemberRow, TicketEventRow, TicketOwnerRow, TicketRow
+from storage.models import GroupRow, MemberRow, TicketEventRow, TicketRow
 from storage.models_schedule import ReminderRow, RunRow
 
 PLANNED = OPEN_STATUSES | {"resolved"}
@@ -61,18 +61,60 @@ async def claim(s: AsyncSession, key: str, kind: str, outcome: str, due_at: date
     return (await s.execute(stmt)).rowcount == 1
 
 
+# Ids come from sequences, which another process may commit out of order: an id below
+# the highest one seen can still appear. Refreshes therefore look back over a window of
+# ids and keep what they saw there, and the fingerprint counts the rows in that window.
+ID_WINDOW = 200
+
+
+def _window(col, table):
+    top = select(func.max(col)).scalar_subquery()
+    return (select(func.count()).select_from(table).where(col > top - ID_WINDOW)
+            .scalar_subquery())
+
+
 async def fingerprint(s: AsyncSession) -> tuple:
-    """Changes whenever anything the plan depends on changes (one round trip)."""
+    """Changes whenever something the plan reads changed (one round trip).
+
+    Every change to a ticket comes with a ticket event and every job's action with a
+    run; reminders change with a run or a cancellation (the active count).
+    """
     q = select(
         select(func.max(TicketEventRow.id)).scalar_subquery(),
+        _window(TicketEventRow.id, TicketEventRow),
         select(func.max(TicketRow.id)).scalar_subquery(),
+        _window(TicketRow.id, TicketRow),
         select(func.max(RunRow.id)).scalar_subquery(),
+        _window(RunRow.id, RunRow),
         select(func.max(ReminderRow.id)).scalar_subquery(),
         select(func.count(ReminderRow.id)).where(ReminderRow.status == "active")
         .scalar_subquery(),
         select(func.max(GroupRow.id)).scalar_subquery(),
     )
-    return tuple((await s.execute(q)).one())
+    return tuple(v or 0 for v in (await s.execute(q)).one())
+
+
+@dataclass(frozen=True, slots=True)
+class RecentRun:
+    id: int
+    key: str
+    ticket_id: int | None
+    reminder_id: int | None
+
+
+async def recent_ids(s: AsyncSession, table: str, above: int) -> dict[int, int | None]:
+    """id -> ticket id of ticket events ("events") or tickets ("tickets") with id > above."""
+    if table == "events":
+        q = select(TicketEventRow.id, TicketEventRow.ticket_id).where(TicketEventRow.id > above)
+    else:
+        q = select(TicketRow.id, TicketRow.id).where(TicketRow.id > above)
+    return dict((await s.execute(q)).all())
+
+
+async def recent_runs(s: AsyncSession, above: int) -> list[RecentRun]:
+    q = select(RunRow.id, RunRow.key, RunRow.ticket_id, RunRow.reminder_id).where(
+        RunRow.id > above)
+    return [RecentRun(*r) for r in (await s.execute(q)).all()]
 
 
 async def groups(s: AsyncSession) -> list[GroupInfo]:
@@ -80,48 +122,56 @@ async def groups(s: AsyncSession) -> list[GroupInfo]:
     return [GroupInfo(r.id, r.key, r.estate, r.room_id, r.topic, r.created_at) for r in rows]
 
 
-async def ticket_clocks(s: AsyncSession) -> tuple[list[TicketClock], dict[int, tuple[int, int]]]:
-    """Live and resolved tickets as SLA clocks, and where each is (group id, number)."""
-    rows = (await s.execute(select(TicketRow).where(TicketRow.status.in_(PLANNED)))).scalars().all()
-    ids = [r.id for r in rows]
+@dataclass(slots=True)
+class TicketFacts:
+    """What the plan needs to know of some tickets: clocks (planned ones only), where each
+    is, the keys already done and when each was nagged."""
+
+    clocks: dict[int, TicketClock]
+    where: dict[int, tuple[int, int]]
+    sent: dict[int, set[str]]
+    nag_times: dict[int, list[datetime]]
+
+
+async def ticket_facts(s: AsyncSession, ids: set[int] | None = None) -> TicketFacts:
+    """Facts of the given tickets, or of every live and resolved ticket (ids=None)."""
+    q = select(TicketRow)
+    q = q.where(TicketRow.status.in_(PLANNED)) if ids is None else q.where(TicketRow.id.in_(ids))
+    rows = [r for r in (await s.execute(q)).scalars().all() if r.status in PLANNED]
+    found = [r.id for r in rows]
     urged: dict[int, list[datetime]] = defaultdict(list)
     reopened: dict[int, datetime] = {}
-    if ids:
-        q = (select(TicketEventRow.ticket_id, TicketEventRow.kind, TicketEventRow.at)
-             .join(TicketRow, TicketRow.id == TicketEventRow.ticket_id)
-             .where(TicketRow.status.in_(PLANNED),
-                    TicketEventRow.kind.in_(("urged", "reopened"))))
-        for tid, kind, at in (await s.execute(q)).all():
-            if kind == "urged":
-                urged[tid].append(at)
-            else:
-                reopened[tid] = max(at, reopened.get(tid, at))
-    clocks = [TicketClock(
-        id=r.id, kind=r.kind, category=r.category, urgent=r.urgent, status=r.status,
-        created_at=r.created_at, due_at=r.due_at, acknowledged_at=r.acknowledged_at,
-        resolved_at=r.resolved_at, complexity=r.complexity if r.due_at else None,
-        reopened_at=reopened.get(r.id), urged_at=tuple(sorted(urged[r.id])),
-        rated=r.rating is not None) for r in rows]
-    return clocks, {r.id: (r.group_id, r.number) for r in rows}
-
-
-async def ticket_runs(s: AsyncSession) -> tuple[dict[int, set[str]], dict[int, list[datetime]]]:
-    """Keys already done per planned ticket, and when each was nagged."""
-    q = (select(RunRow.ticket_id, RunRow.key, RunRow.kind, RunRow.ran_at)
-         .join(TicketRow, TicketRow.id == RunRow.ticket_id)
-         .where(TicketRow.status.in_(PLANNED)))
-    keys: dict[int, set[str]] = defaultdict(set)
-    times: dict[int, list[datetime]] = defaultdict(list)
-    for tid, key, kind, ran_at in (await s.execute(q)).all():
-        keys[tid].add(key)
+    facts = TicketFacts({}, {}, defaultdict(set), defaultdict(list))
+    if not found:
+        return facts
+    for tid, kind, at in (await s.execute(
+            select(TicketEventRow.ticket_id, TicketEventRow.kind, TicketEventRow.at)
+            .where(TicketEventRow.ticket_id.in_(found),
+                   TicketEventRow.kind.in_(("urged", "reopened"))))).all():
+        if kind == "urged":
+            urged[tid].append(at)
+        else:
+            reopened[tid] = max(at, reopened.get(tid, at))
+    for tid, key, kind, ran_at in (await s.execute(
+            select(RunRow.ticket_id, RunRow.key, RunRow.kind, RunRow.ran_at)
+            .where(RunRow.ticket_id.in_(found)))).all():
+        facts.sent[tid].add(key)
         if kind in NAG_KINDS:
-            times[tid].append(ran_at)
-    return keys, times
+            facts.nag_times[tid].append(ran_at)
+    for r in rows:
+        facts.clocks[r.id] = TicketClock(
+            id=r.id, kind=r.kind, category=r.category, urgent=r.urgent, status=r.status,
+            created_at=r.created_at, due_at=r.due_at, acknowledged_at=r.acknowledged_at,
+            resolved_at=r.resolved_at, complexity=r.complexity if r.due_at else None,
+            reopened_at=reopened.get(r.id), urged_at=tuple(sorted(urged[r.id])),
+            rated=r.rating is not None)
+        facts.where[r.id] = (r.group_id, r.number)
+    return facts
 
 
-async def group_run_keys(s: AsyncSession, since: datetime) -> set[str]:
+async def group_run_keys(s: AsyncSession, since: datetime, after_run: int = 0) -> set[str]:
     q = select(RunRow.key).where(RunRow.ticket_id.is_(None), RunRow.reminder_id.is_(None),
-                                 RunRow.due_at >= since)
+                                 RunRow.due_at >= since, RunRow.id > after_run)
     return set((await s.execute(q)).scalars())
 
 
@@ -199,13 +249,3 @@ async def digest_tickets(s: AsyncSession, group_id: int, before: datetime) -> li
         created_at=r.created_at, urgent=r.urgent, due_at=r.due_at,
         acknowledged_at=r.acknowledged_at, resolved_at=r.resolved_at, rating=r.rating,
         resolved_by=resolvers.get(r.id, ()), urged=urged[r.id]) for r in rows]
-
-
-async def owner_names(s: AsyncSession, ticket_ids: list[int]) -> dict[int, list[str]]:
-    q = (select(TicketOwnerRow.ticket_id, MemberRow.display_name)
-         .join(MemberRow, MemberRow.id == TicketOwnerRow.member_id)
-         .where(TicketOwnerRow.ticket_id.in_(ticket_ids)))
-    out: dict[int, list[str]] = defaultdict(list)
-    for tid, name in (await s.execute(q)).all():
-        out[tid].append(name)
-    return out

@@ -24,6 +24,7 @@ from bot.app import Application
 from bot.clock import VirtualClock
 from bot.config import Config
 from bot.transports.replay import ReplayTransport, read_transcript
+from handlers.timed import TIMED_JOBS
 
 TRANSCRIPT = Path(__file__).parents[1] / "data" / "schedule" / "two_processes.jsonl"
 TZ = ZoneInfo("Asia/Shanghai")
@@ -75,6 +76,17 @@ async def outbox_rows(url: str) -> list[tuple[datetime, str, str | None]]:
              r["status"]) for r in rows]
 
 
+async def in_lockstep(a: Application, b: Application, until: datetime) -> None:
+    """Move both clocks through every moment either has something due, together: at each
+    moment both tick and flush at once, racing for the same claims."""
+    moment = a.clock.now()
+    while moment < until:
+        dues = [d for app in (a, b) for job in TIMED_JOBS
+                if (d := await job.next_due(app, moment)) is not None]
+        moment = min(max(min(dues, default=until), moment + timedelta(minutes=1)), until)
+        await asyncio.gather(a.advance_to(moment), b.advance_to(moment))
+
+
 async def test_two_applications_in_lockstep(pg_url, tmp_path):
     config = Config.model_validate({"schedule": {"chart_dir": str(tmp_path)}})
     msgs = list(read_transcript(TRANSCRIPT.read_text(encoding="utf-8").splitlines(), "小治"))
@@ -82,14 +94,11 @@ async def test_two_applications_in_lockstep(pg_url, tmp_path):
                         db_url=pg_url, serve_unknown_rooms=True) for _ in range(2)]
     async with apps[0] as a, apps[1] as b:
         for i, msg in enumerate(msgs):
-            await asyncio.gather(a.advance_to(msg.at), b.advance_to(msg.at))
+            await in_lockstep(a, b, msg.at)
             app = (a, b)[i % 2]  # messages arrive at either process
             await app.receive(msg)
             await app.flush_outbox()
-        moment = msgs[-1].at
-        while moment < END:  # both run the week on, ticking the same moments at once
-            moment = min(moment + timedelta(hours=6), END)
-            await asyncio.gather(a.advance_to(moment), b.advance_to(moment))
+        await in_lockstep(a, b, END)
     sent = a.transport.sent + b.transport.sent
     assert len({o.outbox_id for o in sent}) == len(sent)  # no row went out twice
     check_week([(o.created_at.astimezone(TZ), o.text) for o in sent if o.in_reply_to is None])
