@@ -16,10 +16,13 @@ import contextlib
 import logging
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import DBAPIError
+
 import handlers.schedule  # noqa: F401  (registers timed jobs)
 from bot.clock import SystemClock, VirtualClock
 from bot.config import Config, GroupSettings
 from bot.messages import Incoming
+from bot.spool import Spool
 from bot.transports.base import SendFailed, Transport
 from handlers import dispatch
 from handlers.context import Ctx
@@ -31,6 +34,9 @@ from storage.repo import Repo, message_key
 
 log = logging.getLogger(__name__)
 
+# errors that mean "the database is not there right now" (not a bug in the message)
+DB_DOWN = (DBAPIError, OSError, asyncio.TimeoutError)
+STORE_RETRIES = (0.2, 1.0, 3.0, None)
 APOLOGY = "抱歉，刚才处理这条消息时出了点问题，消息已经记下了，协调员会跟进。"
 SEND_LEASE = timedelta(minutes=5)  # a claimed row is left alone this long
 SEND_BATCH = 10
@@ -60,6 +66,7 @@ class Application:
         self._has_coordinator: set[int] = set()
         self._role_cache: dict = {}
         self.scheduler = None
+        self.spool = Spool(config.database.spool)
 
     # lifecycle ------------------------------------------------------------
     async def __aenter__(self) -> Application:
@@ -68,6 +75,7 @@ class Application:
             await db.upgrade(self.engine)
         self.sessionmaker = db.sessionmaker(self.engine)
         await self.recover()
+        await self.drain_spool()
         if self.transport is not None:
             await self.transport.start(self.receive)
         if self.run_sender:
@@ -102,14 +110,41 @@ class Application:
         key = message_key(msg)
         quiet = msg.room in self._groups and dispatch.is_quiet_chat(
             msg, self.parser, self.config.bot.name)
-        async with self.session() as repo:
-            new = await repo.inbox_add(msg, key, status="handled" if quiet else "pending")
+        try:
+            new = await self._store(msg, key, "handled" if quiet else "pending")
+        except DB_DOWN as e:
+            self.spool.put(msg)
+            log.error("database unreachable (%s): message %s kept in %s; it is handled when "
+                      "the database is back", e, key, self.spool.path)
+            return
         if not new:
             log.info("duplicate delivery of %s ignored", key)
             return
         if not quiet:
             await self._handle(key, msg)
             self._wake.set()
+
+    async def _store(self, msg: Incoming, key: str, status: str) -> bool:
+        """Put the message in the inbox, retrying while the database reconnects."""
+        for delay in STORE_RETRIES:
+            try:
+                async with self.session() as repo:
+                    return await repo.inbox_add(msg, key, status=status)
+            except DB_DOWN as e:
+                if delay is None:
+                    raise
+                log.warning("storing %s failed (%s); retrying in %ss", key, e, delay)
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
+
+    async def drain_spool(self) -> int:
+        """Feed messages kept while the database was down back through the inbox."""
+        if not self.spool.path.exists():
+            return 0
+        msgs = self.spool.take_all()
+        for msg in msgs:
+            await self.receive(msg)
+        return len(msgs)
 
     async def recover(self) -> None:
         """Handle messages stored but not handled before a crash, in order."""
@@ -125,23 +160,38 @@ class Application:
         lock = self._locks.setdefault(msg.room or "dm", asyncio.Lock())
         async with lock:
             now = self.clock.now()
-            try:
-                async with self.sessionmaker() as s, s.begin():
-                    repo = Repo(s)
-                    ctx = await self._context(s, repo, key, msg, now)
-                    if ctx is not None:
-                        await dispatch.handle(ctx)
-                    await repo.inbox_mark(key, "handled" if ctx else "ignored", now)
-                self._outbox_dirty |= repo.enqueued > 0
-            except Exception as e:  # the boundary: log, apologise, keep the message
-                log.exception("failed to handle message %s", key)
-                async with self.session() as repo:
-                    await repo.inbox_mark(key, "failed", now, f"{type(e).__name__}: {e}")
-                    self._outbox_dirty = True
-                    if msg.room and self._groups.get(msg.room):
-                        await repo.enqueue(text=APOLOGY, now=now, room=msg.room,
-                                           in_reply_to=msg.id,
-                                           group_id=self._groups[msg.room][0].id)
+            for delay in STORE_RETRIES:
+                try:
+                    await self._handle_once(key, msg, now)
+                    return
+                except DB_DOWN as e:  # rolled back whole: safe to run again
+                    if delay is None:
+                        log.error("database unreachable while handling %s (%s); it stays in "
+                                  "the inbox and is handled on the next start", key, e)
+                        return
+                    log.warning("handling %s hit a database error (%s); retrying", key, e)
+                    await asyncio.sleep(delay)
+                except Exception as e:  # the boundary: log, apologise, keep the message
+                    log.exception("failed to handle message %s", key)
+                    await self._failed(key, msg, now, e)
+                    return
+
+    async def _handle_once(self, key: str, msg: Incoming, now: datetime) -> None:
+        async with self.sessionmaker() as s, s.begin():
+            repo = Repo(s)
+            ctx = await self._context(s, repo, key, msg, now)
+            if ctx is not None:
+                await dispatch.handle(ctx)
+            await repo.inbox_mark(key, "handled" if ctx else "ignored", now)
+        self._outbox_dirty |= repo.enqueued > 0
+
+    async def _failed(self, key: str, msg: Incoming, now: datetime, e: Exception) -> None:
+        async with self.session() as repo:
+            await repo.inbox_mark(key, "failed", now, f"{type(e).__name__}: {e}")
+            self._outbox_dirty = True
+            if msg.room and self._groups.get(msg.room):
+                await repo.enqueue(text=APOLOGY, now=now, room=msg.room, in_reply_to=msg.id,
+                                   group_id=self._groups[msg.room][0].id)
 
     async def _context(self, s, repo: Repo, key: str, msg: Incoming, now: datetime) -> Ctx | None:
         found = await self._group_for(repo, msg, now)
@@ -254,7 +304,10 @@ class Application:
     async def _sender_loop(self) -> None:
         while True:
             try:
+                await self.drain_spool()
                 await self.flush_outbox(force=True)
+            except DB_DOWN as e:
+                log.warning("database unreachable (%s); the sender retries", e)
             except Exception:
                 log.exception("outbox sender failed; retrying")
             self._wake.clear()
@@ -272,13 +325,19 @@ class Application:
         self._outbox_dirty = True
         self._wake.set()
 
+    async def _next_due(self, job, now: datetime) -> datetime | None:
+        try:
+            return await job.next_due(self, now)
+        except DB_DOWN:  # a dropped connection: the pool is renewed, ask once more
+            return await job.next_due(self, now)
+
     async def advance_to(self, t: datetime) -> None:
         """Move a virtual clock to `t`, running timed work at each moment it is due."""
         assert isinstance(self.clock, VirtualClock), "advance_to needs the virtual clock"
         last: datetime | None = None
         while True:
             now = self.clock.now()
-            dues = [d for job in TIMED_JOBS if (d := await job.next_due(self, now)) is not None]
+            dues = [d for d in [await self._next_due(job, now) for job in TIMED_JOBS] if d]
             nxt = min((d for d in dues if d <= t), default=None)
             if nxt is None:
                 break

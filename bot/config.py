@@ -63,6 +63,8 @@ class BotSettings(_Strict):
 class DatabaseSettings(_Strict):
     url: str = "sqlite+aiosqlite:///gongzhi.db"
     auto_migrate: bool = True
+    # where received messages wait while the database is unreachable
+    spool: str = "gongzhi-spool.jsonl"
 
 
 class RoleHolder(_Strict):
