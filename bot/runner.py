@@ -23,5 +23,6 @@ async def run_bot(config: Config, db_url: str | None = None) -> None:
 
     sandbox = SandboxTransport([g.room for g in config.groups], config.bot.name)
     async with Application(config, sandbox, db_url=db_url, serve_unknown_rooms=True,
-                           run_scheduler=True):
+                           run_scheduler=True) as app:
         await sandbox.done.wait()
+        await app.flush_outbox(force=True)

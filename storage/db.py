@@ -79,7 +79,7 @@ async def pending_migrations(engine: AsyncEngine) -> list[str]:
         applied: set[str] = set()
         for head in current:
             applied |= {r.revision for r in script.iterate_revisions(head, "base")}
-        return [r.revision for r in script.walk_revisions() if r.revision not in applied]
+        return [r.revision for r in reversed(list(script.walk_revisions())) if r.revision not in applied]
 
     async with engine.connect() as conn:
         return await conn.run_sync(check)
