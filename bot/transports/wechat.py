@@ -521,7 +521,8 @@ class WechatTransport(Transport):
                   "transport": self.name}
         room = msg.room()
         if room is None:
-            return Incoming(room=None, sender=Person(talker.contact_id, talker.name),
+            name = await self._name_in_served_rooms(talker.contact_id) or talker.name
+            return Incoming(room=None, sender=Person(talker.contact_id, name),
                             text=text.strip(), **common)
         topic = self._topics.get(room.room_id) or room.payload.topic
         if not self._room_configured(room.room_id, topic):
@@ -555,6 +556,18 @@ class WechatTransport(Transport):
             return fallback
         self._names[key] = (name, time.monotonic() + self.settings.name_cache_seconds)
         return name
+
+    async def _name_in_served_rooms(self, contact_id: str) -> str | None:
+        """A private sender's display name in a served room, so that the config can name
+        coordinators as the groups see them."""
+        for room_id in list(self._room_ids):
+            try:
+                for person in await self.members(room_id):
+                    if person.id == contact_id:
+                        return person.name
+            except Exception as exc:
+                log.info("members of %s unknown (%s)", room_id, exc)
+        return None
 
     async def members(self, room_id: str) -> list[Person]:
         """Members of a room with their display names (cached until a join or leave)."""

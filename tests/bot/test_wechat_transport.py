@@ -121,10 +121,15 @@ async def test_messages_from_unconfigured_rooms_are_not_delivered(gw, connect):
 async def test_a_private_message_is_delivered_without_a_room(gw, connect):
     transport, rec = await connect()
 
-    gw.message("wxid_li", "/清单")
-    msg = (await eventually(lambda: rec.got))[0]
+    gw.message("wxid_zhang", "群里一句", room=ROOM)
+    gw.message("wxid_zhang", "/清单")
+    gw.message("wxid_li", "/帮助")
+    await eventually(lambda: len(rec.got) >= 3)
+    _, mine, other = rec.got
 
-    assert (msg.room, msg.sender, msg.text) == (None, Person("wxid_li", "李四"), "/清单")
+    # the name the groups know them by: the room alias, as the config names coordinators
+    assert (mine.room, mine.sender, mine.text) == (None, Person("wxid_zhang", "5幢张三"), "/清单")
+    assert (other.room, other.sender) == (None, Person("wxid_li", "李四"))
 
 
 async def test_media_arrive_with_their_kind_and_system_notes_do_not_arrive(gw, connect):
