@@ -13,12 +13,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from handlers.nlu.lexicon import Hit, Lexicon
+from handlers.nlu.model import category_model
 
 NEGATIONS = ("没", "未", "不", "没有", "还没", "别", "无")
 QUESTION_AFTER = ("吗", "没", "?", "？", "了吗", "了没")
 TIE_ORDER = ("resolve", "rate", "urge", "offer", "need", "report", "chat")
 CHAT_PRIOR = 1.0
 WEAK_CHAT_CAP = 2.0
+MODEL_MIN_P = 0.4  # the character model's guess must be at least this likely
 RUMOUR_SPAN = 12  # "听说…" / "隔壁小区…" near the start: talk about elsewhere
 
 
@@ -53,6 +55,7 @@ def _sum(hits: list[Hit], label: str) -> float:
 class IntentScorer:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lex = lexicon
+        self.model = category_model(lexicon.category_words)
 
     def read(self, text: str, *, has_ticket: bool, has_quote: bool, stars: int,
              ironic: bool) -> Reading:
@@ -60,6 +63,8 @@ class IntentScorer:
         cues = {name: lex.hits(text, f"intent:{name}") for name in lex.intents}
         cues["resolve"] = [h for h in cues["resolve"]
                            if not _negated(text, h) and not _questioned(text, h)]
+        cues["rate"] = [h for h in cues["rate"]  # "不及时" is no praise; "不满意" stays
+                        if h.word[0] in "不没差" or not _negated(text, h)]
         cat_hits = lex.hits(text, "categories")
         cat_scores: dict[str, float] = defaultdict(float)
         problem = 0.0
@@ -98,7 +103,7 @@ class IntentScorer:
             scores["report"] *= 0.4
         scores["chat"] += CHAT_PRIOR
         intent = self._choose(scores, has_ticket)
-        category, also = self._category(intent, cat_scores, cat_hits)
+        category, also = self._category(text, intent, cat_scores, cat_hits)
         urgent = intent == "report" and not rumour and self._urgent(text)
         return Reading(scores, intent, _confidence(scores, intent), category, also,
                        dict(cat_scores), urgent, cues)
@@ -129,9 +134,11 @@ class IntentScorer:
             return max(("urge", "resolve", "rate"), key=lambda i: scores[i])
         return best
 
-    def _category(self, intent: str, scores: dict[str, float], hits: list[Hit]):
-        if intent == "chat" or not scores:
-            return (("other" if intent in ("report", "need") else None), [])
+    def _category(self, text: str, intent: str, scores: dict[str, float], hits: list[Hit]):
+        if intent == "chat":
+            return None, []
+        if not scores:
+            return self._fallback(text, intent), []
         first = {}
         for h in hits:
             for cat, _ in h.labels:
@@ -140,9 +147,16 @@ class IntentScorer:
         best = ranked[0]
         floor = 1.5 if intent in ("report", "need") else 2.0
         if scores[best] < floor:
-            return (("other" if intent in ("report", "need") else None), [])
+            return self._fallback(text, intent), []
         also = [c for c in ranked[1:3] if scores[c] >= max(3.0, 0.75 * scores[best])]
         return best, also
+
+    def _fallback(self, text: str, intent: str) -> str | None:
+        """No lexicon word decides: the character model's guess, or "other"."""
+        if intent not in ("report", "need"):
+            return None
+        guess, p = self.model.predict(text)
+        return guess if guess and p >= MODEL_MIN_P else "other"
 
     def _urgent(self, text: str) -> bool:
         hits = [h for h in self.lex.hits(text, "urgent") if not _negated(text, h)]

@@ -123,6 +123,9 @@ class Lexicon:
         self.place_names = list(dict.fromkeys(loc["places"] + settings.places))
         self.place_sides = loc["place_sides"]
         self.categories = self._categories(raw["category"], settings.category_words)
+        self.category_words = {
+            cat: [*tiers.get("strong", ()), *tiers.get("words", ()), *settings.category_words.get(cat, ())]
+            for cat, tiers in raw["category"].items()}
         self.intents = self._intents(raw["intent"], settings.intent_words)
         self.reference = WordSet({w: [("ref", 1.0)] for w in raw["intent"]["urge"]["reference"]})
         self.stars: dict[str, int] = raw["intent"]["rate"]["stars"]

@@ -115,3 +115,14 @@ def test_confidence_separates_clear_from_unsure(parser):
     unsure = parser.parse("电梯有点慢")
     assert clear.confidence >= parser.settings.ticket_threshold
     assert unsure.confidence < clear.confidence
+
+
+def test_character_model_names_a_category_the_lexicon_lacks(parser):
+    guess, p = parser.scorer.model.predict("电梯轿厢里的扶手松了")
+    assert guess == "elevator" and 0.0 < p <= 1.0
+    assert parser.scorer.model.predict("123 abc") == (None, 0.0)
+    # no lexicon word names the category, so the model decides instead of "other"
+    text = "篮球场的篮筐歪了"
+    assert parser.scorer.read(text, has_ticket=False, has_quote=False, stars=0,
+                              ironic=False).category_scores == {}
+    assert parser.parse(text).category == "facility"

@@ -1,0 +1,60 @@
+"""A small character n-gram naive Bayes model: the category when the lexicon has no word.
+
+Trained when the parser is built (a few milliseconds) from examples written for this
+project (data/category_examples.jsonl, never the shared dev set) and from the
+lexicon's own category words, so a deployment's `category_words` teach it too.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter, defaultdict
+from importlib import resources
+
+ALPHA = 0.1
+
+
+def features(text: str) -> list[str]:
+    """Chinese characters and character bigrams (digits, Latin and punctuation dropped)."""
+    han = "".join(c for c in text if "\u4e00" <= c <= "\u9fff")
+    return list(han) + [han[i:i + 2] for i in range(len(han) - 1)]
+
+
+class CharNaiveBayes:
+    def __init__(self, docs: list[tuple[str, list[str]]]) -> None:
+        counts: dict[str, Counter] = defaultdict(Counter)
+        prior: Counter = Counter()
+        for label, feats in docs:
+            prior[label] += 1
+            counts[label].update(feats)
+        vocab = {f for c in counts.values() for f in c}
+        self.labels = sorted(counts)
+        self.log_prior = {c: math.log(prior[c] / len(docs)) for c in self.labels}
+        self.log_p = {c: {f: math.log((n + ALPHA) / (sum(counts[c].values()) + ALPHA * len(vocab)))
+                          for f, n in counts[c].items()} for c in self.labels}
+        self.log_unseen = {c: math.log(ALPHA / (sum(counts[c].values()) + ALPHA * len(vocab)))
+                           for c in self.labels}
+        self.vocab = vocab
+
+    def predict(self, text: str) -> tuple[str | None, float]:
+        """The likeliest label and its (length-tempered) posterior; (None, 0) if no clue."""
+        feats = [f for f in features(text) if f in self.vocab]
+        if not feats:
+            return None, 0.0
+        scores = {c: self.log_prior[c] + sum(self.log_p[c].get(f, self.log_unseen[c]) for f in feats)
+                  for c in self.labels}
+        temper = math.sqrt(len(feats))
+        top = max(scores.values())
+        weights = {c: math.exp((s - top) / temper) for c, s in scores.items()}
+        best = max(weights, key=weights.get)
+        return best, weights[best] / sum(weights.values())
+
+
+def category_model(lexicon_words: dict[str, list[str]]) -> CharNaiveBayes:
+    text = resources.files("handlers.nlu").joinpath("data/category_examples.jsonl").read_text("utf-8")
+    docs = [(r["category"], features(r["text"]))
+            for r in map(json.loads, filter(str.strip, text.splitlines()))]
+    for category, words in lexicon_words.items():
+        docs += [(category, features(w) * 2) for w in words]
+    return CharNaiveBayes(docs)
