@@ -97,9 +97,9 @@ async def check_endpoint(settings: WechatSettings) -> tuple[str, int]:
         ip = ipaddress.ip_address(sockaddr[0])
         if not (ip.is_loopback or ip.is_private):
             raise EndpointRefused(
-                f"wechat.endpoint {settings.endpoint} is on the public internet ({ip}) and the "
-                "client speaks plain gRPC: reach it through an SSH or TLS tunnel on 127.0.0.1, "
-                "or set wechat.allow_remote_endpoint = true")
+                f"wechat.endpoint {settings.endpoint} ({ip}) is off loopback and private "
+                "networks, and the client speaks plain gRPC: reach it through an SSH or TLS "
+                "tunnel on 127.0.0.1, or set wechat.allow_remote_endpoint = true")
     return host, port
 
 
