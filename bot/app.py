@@ -22,8 +22,9 @@ import handlers.schedule  # noqa: F401  (registers timed jobs)
 from bot.clock import SystemClock, VirtualClock
 from bot.config import Config, GroupSettings
 from bot.messages import Incoming
+from bot.outbox import OutboxSender
 from bot.spool import Spool
-from bot.transports.base import SendFailed, Transport
+from bot.transports.base import Transport
 from handlers import dispatch
 from handlers.context import Ctx
 from handlers.domain import Group
@@ -38,9 +39,6 @@ log = logging.getLogger(__name__)
 DB_DOWN = (DBAPIError, OSError, asyncio.TimeoutError)
 STORE_RETRIES = (0.2, 1.0, 3.0, None)
 APOLOGY = "抱歉，刚才处理这条消息时出了点问题，消息已经记下了，协调员会跟进。"
-SEND_LEASE = timedelta(minutes=5)  # a claimed row is left alone this long
-SEND_BATCH = 10
-MAX_BACKOFF = timedelta(minutes=10)
 
 
 class Application:
@@ -58,15 +56,13 @@ class Application:
         self.run_scheduler = run_scheduler
         self._groups: dict[str, tuple[Group, GroupSettings]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
-        self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
-        self._flush_lock = asyncio.Lock()
-        self._outbox_dirty = True  # something may be due: check the outbox on the next flush
         self._members: dict[tuple[int, str], object] = {}
         self._has_coordinator: set[int] = set()
         self._role_cache: dict = {}
         self.scheduler = None
         self.spool = Spool(config.database.spool)
+        self.sender = OutboxSender(self.session, transport, self.clock)
 
     # lifecycle ------------------------------------------------------------
     async def __aenter__(self) -> Application:
@@ -79,7 +75,8 @@ class Application:
         if self.transport is not None:
             await self.transport.start(self.receive)
         if self.run_sender:
-            self._tasks.append(asyncio.create_task(self._sender_loop(), name="outbox-sender"))
+            self._tasks.append(asyncio.create_task(self.sender.run(self.drain_spool, DB_DOWN),
+                                                   name="outbox-sender"))
         if self.run_scheduler:
             from bot.scheduler import start_scheduler
 
@@ -122,7 +119,7 @@ class Application:
             return
         if not quiet:
             await self._handle(key, msg)
-            self._wake.set()
+            self.sender.wake()
 
     async def _store(self, msg: Incoming, key: str, status: str) -> bool:
         """Put the message in the inbox, retrying while the database reconnects."""
@@ -183,12 +180,12 @@ class Application:
             if ctx is not None:
                 await dispatch.handle(ctx)
             await repo.inbox_mark(key, "handled" if ctx else "ignored", now)
-        self._outbox_dirty |= repo.enqueued > 0
+        self.sender.dirty |= repo.enqueued > 0
 
     async def _failed(self, key: str, msg: Incoming, now: datetime, e: Exception) -> None:
         async with self.session() as repo:
             await repo.inbox_mark(key, "failed", now, f"{type(e).__name__}: {e}")
-            self._outbox_dirty = True
+            self.sender.dirty = True
             if msg.room and self._groups.get(msg.room):
                 await repo.enqueue(text=APOLOGY, now=now, room=msg.room, in_reply_to=msg.id,
                                    group_id=self._groups[msg.room][0].id)
@@ -250,69 +247,13 @@ class Application:
                 return group, gconf
         return None
 
-    # sending --------------------------------------------------------------
+    # sending ------------------------------------------------------------
     async def flush_outbox(self, force: bool = False) -> int:
-        """Send every due outbox row; return how many were confirmed. Without `force`, the
-        outbox is only read when something was queued or a send is waiting for a retry."""
-        if self.transport is None or not self.transport.is_connected():
-            return 0
-        if not (force or self._outbox_dirty):
-            return 0
-        sent = 0
-        async with self._flush_lock:
-            self._outbox_dirty = False
-            while True:
-                now = self.clock.now()
-                async with self.session() as repo:
-                    due = await repo.claim_due_outbox(now, now + SEND_LEASE, SEND_BATCH)
-                for out in due:
-                    if not self.transport.is_connected():  # let the lease lapse: retried later
-                        self._outbox_dirty = True
-                        return sent
-                    sent += await self._send_one(out)
-                if len(due) < SEND_BATCH:
-                    return sent
-
-    async def _send_one(self, out) -> int:
-        try:
-            tid = await self.transport.send(out)
-        except Exception as e:
-            attempts = await self._attempts(out.outbox_id)
-            delay = min(MAX_BACKOFF, timedelta(seconds=2 ** min(attempts, 10)))
-            level = logging.WARNING if isinstance(e, SendFailed) else logging.ERROR
-            log.log(level, "send of outbox #%s failed (%s); retry in %ss", out.outbox_id, e,
-                    int(delay.total_seconds()))
-            async with self.session() as repo:
-                await repo.mark_retry(out.outbox_id, str(e), self.clock.now() + delay)
-            self._outbox_dirty = True
-            return 0
-        async with self.session() as repo:
-            await repo.mark_sent(out.outbox_id, self.clock.now(), tid)
-        return 1
-
-    async def _attempts(self, outbox_id: int) -> int:
-        from sqlalchemy import select
-
-        from storage.models import OutboxRow
-
-        async with self.sessionmaker() as s:
-            return (await s.execute(select(OutboxRow.attempts).where(OutboxRow.id == outbox_id))).scalar() or 1
+        """Send every due outbox row now; return how many the transport confirmed."""
+        return await self.sender.flush(force)
 
     def wake_sender(self) -> None:
-        self._wake.set()
-
-    async def _sender_loop(self) -> None:
-        while True:
-            try:
-                await self.drain_spool()
-                await self.flush_outbox(force=True)
-            except DB_DOWN as e:
-                log.warning("database unreachable (%s); the sender retries", e)
-            except Exception:
-                log.exception("outbox sender failed; retrying")
-            self._wake.clear()
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+        self.sender.wake()
 
     # timed work -----------------------------------------------------------
     async def tick(self) -> None:
@@ -322,8 +263,8 @@ class Application:
                 await job.run(self, now)
             except Exception:
                 log.exception("timed job %s failed at %s", job.name, now)
-        self._outbox_dirty = True
-        self._wake.set()
+        self.sender.dirty = True
+        self.sender.wake()
 
     async def _next_due(self, job, now: datetime) -> datetime | None:
         try:

@@ -189,8 +189,7 @@ async def test_outbox_is_sent_once_and_retried_after_failure(db_url):
                 raise SendFailed("gateway busy")
             return await super().send(msg)
 
-    async with Chat(db_url) as chat:
-        chat.transport = chat.app.transport = Flaky()
+    async with Chat(db_url, transport=Flaky()) as chat:
         out = await chat.say("王阿姨", "@小治")
         assert out == []  # first attempt failed
         from datetime import timedelta

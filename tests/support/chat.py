@@ -26,9 +26,9 @@ ROOM = "测试小区共治群"
 
 class Chat:
     def __init__(self, db_url: str, config: Config | None = None, room: str = ROOM,
-                 start: datetime = START) -> None:
+                 start: datetime = START, transport: ReplayTransport | None = None) -> None:
         self.config = config or load_config(None)
-        self.transport = ReplayTransport()
+        self.transport = transport or ReplayTransport()
         self.clock = VirtualClock(start)
         self.app = Application(self.config, self.transport, clock=self.clock, db_url=db_url,
                                serve_unknown_rooms=True)

@@ -1,0 +1,149 @@
+"""Inbox, outbox and the questions the bot waits on."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+
+from bot.messages import Incoming, Outgoing, Person
+from handlers.domain import Member
+from storage.models import (
+    InboxRow,
+    OutboxRow,
+    PromptRow,
+)
+from storage.repo_base import RepoBase
+
+
+class MessageRepo(RepoBase):
+    async def inbox_add(self, msg: Incoming, key: str, status: str = "pending") -> bool:
+        """Store a received message; False when it was already there."""
+        payload = {"mentions": [[p.id, p.name] for p in msg.mentions], "mentions_bot": msg.mentions_bot,
+                   "quoted_id": msg.quoted_id, "quoted_text": msg.quoted_text, "id": msg.id,
+                   "room_topic": msg.room_topic}
+        res = await self.s.execute(self._insert(InboxRow).values(
+            msg_key=key, transport=msg.transport, room=msg.room, sender_ext_id=msg.sender.id,
+            sender_name=msg.sender.name, text=msg.text, kind=msg.kind, payload=payload, at=msg.at,
+            status=status, handled_at=msg.at if status != "pending" else None)
+            .on_conflict_do_nothing(index_elements=["msg_key"]))
+        return res.rowcount == 1
+
+    async def inbox_status(self, key: str) -> str | None:
+        return (await self.s.execute(select(InboxRow.status).where(InboxRow.msg_key == key))).scalar()
+
+    async def inbox_mark(self, key: str, status: str, now: datetime, error: str | None = None) -> None:
+        await self.s.execute(update(InboxRow).where(InboxRow.msg_key == key).values(
+            status=status, handled_at=now, error=error))
+
+    async def inbox_unhandled(self, limit: int = 1000) -> list[tuple[str, Incoming]]:
+        rows = (await self.s.execute(select(InboxRow).where(InboxRow.status == "pending")
+                                     .order_by(InboxRow.id).limit(limit))).scalars()
+        out = []
+        for r in rows:
+            p = r.payload or {}
+            out.append((r.msg_key, Incoming(
+                room=r.room, sender=Person(r.sender_ext_id, r.sender_name), text=r.text, at=r.at,
+                id=p.get("id"), room_topic=p.get("room_topic"),
+                mentions=tuple(Person(i, n) for i, n in p.get("mentions", [])),
+                mentions_bot=p.get("mentions_bot", False), quoted_id=p.get("quoted_id"),
+                quoted_text=p.get("quoted_text"), kind=r.kind, transport=r.transport)))
+        return out
+
+    async def inbox_text(self, transport: str, room: str | None, msg_id: str) -> str | None:
+        key = f"{transport}:{room or 'dm'}:{msg_id}"
+        return (await self.s.execute(select(InboxRow.text).where(InboxRow.msg_key == key))).scalar()
+
+    async def enqueue(self, *, text: str, now: datetime, group_id: int | None = None,
+                      room: str | None = None, to: Person | None = None,
+                      mentions: Sequence[Person] = (), in_reply_to: str | None = None,
+                      image_path: str | None = None, dedupe_key: str | None = None) -> int | None:
+        """Queue a message (returns 1); with `dedupe_key`, a second enqueue of the same key
+        does nothing and returns None, also from another process."""
+        values = dict(group_id=group_id, room=room, to_ext_id=to.id if to else None,
+                      to_name=to.name if to else None, text=text,
+                      mentions=[[p.id, p.name] for p in mentions], in_reply_to=in_reply_to,
+                      image_path=image_path, dedupe_key=dedupe_key, status="pending", attempts=0,
+                      created_at=now, next_attempt_at=now)
+        stmt = self._insert(OutboxRow).values(**values)
+        if dedupe_key:
+            stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
+        res = await self.s.execute(stmt)
+        if res.rowcount != 1:
+            return None
+        self.enqueued += 1
+        return 1
+
+    async def claim_due_outbox(self, now: datetime, lease_until: datetime,
+                               limit: int = 50) -> list[Outgoing]:
+        """Take the due rows for sending, oldest first, in one statement: another process
+        (or a crash) leaves them alone until the lease ends."""
+        due = (select(OutboxRow.id).where(OutboxRow.status == "pending",
+                                          OutboxRow.next_attempt_at <= now)
+               .order_by(OutboxRow.id).limit(limit))
+        if self.s.bind.dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        res = await self.s.execute(
+            update(OutboxRow).where(OutboxRow.id.in_(due.scalar_subquery()))
+            .values(next_attempt_at=lease_until, attempts=OutboxRow.attempts + 1)
+            .returning(OutboxRow))
+        return sorted((_outgoing(r) for r in res.scalars()), key=lambda o: o.outbox_id)
+
+    async def next_outbox_due(self) -> datetime | None:
+        return (await self.s.execute(select(func.min(OutboxRow.next_attempt_at))
+                                     .where(OutboxRow.status == "pending"))).scalar()
+
+    async def outbox_attempts(self, outbox_id: int) -> int:
+        return (await self.s.execute(select(OutboxRow.attempts)
+                                     .where(OutboxRow.id == outbox_id))).scalar() or 1
+
+    async def mark_sent(self, outbox_id: int, now: datetime, transport_id: str | None) -> None:
+        await self.s.execute(update(OutboxRow).where(OutboxRow.id == outbox_id).values(
+            status="sent", sent_at=now, transport_msg_id=transport_id, last_error=None))
+
+    async def mark_retry(self, outbox_id: int, error: str, retry_at: datetime,
+                         give_up: bool = False) -> None:
+        await self.s.execute(update(OutboxRow).where(OutboxRow.id == outbox_id).values(
+            status="failed" if give_up else "pending", last_error=error[:2000],
+            next_attempt_at=retry_at))
+
+    async def sent_messages(self) -> list[tuple[OutboxRow, Outgoing]]:
+        rows = (await self.s.execute(select(OutboxRow).where(OutboxRow.status == "sent")
+                                     .order_by(OutboxRow.id))).scalars().all()
+        return [(r, _outgoing(r)) for r in rows]
+
+    async def open_prompt(self, group_id: int, member: Member, kind: str, payload: dict,
+                          message_key: str | None, now: datetime, ttl: timedelta) -> None:
+        await self.close_prompts(group_id, member)
+        self.s.add(PromptRow(group_id=group_id, member_id=member.id, kind=kind, payload=payload,
+                             message_key=message_key, status="open", created_at=now,
+                             expires_at=now + ttl))
+
+    async def take_prompt(self, group_id: int, member: Member, now: datetime) -> PromptRow | None:
+        q = (select(PromptRow).where(PromptRow.group_id == group_id, PromptRow.member_id == member.id,
+                                     PromptRow.status == "open", PromptRow.expires_at > now)
+             .order_by(PromptRow.id.desc()).limit(1))
+        return (await self.s.execute(q)).scalar_one_or_none()
+
+    async def close_prompts(self, group_id: int, member: Member, status: str = "closed") -> None:
+        await self.s.execute(update(PromptRow).where(
+            PromptRow.group_id == group_id, PromptRow.member_id == member.id,
+            PromptRow.status == "open").values(status=status))
+
+
+
+def message_key(msg: Incoming) -> str:
+    """The inbox identity: the transport's id, or time + room + sender + text."""
+    if msg.id:
+        return f"{msg.transport}:{msg.room or 'dm'}:{msg.id}"[:300]
+    raw = f"{msg.at.isoformat()}|{msg.room}|{msg.sender.id}|{msg.text}"
+    return f"{msg.transport}:h:{hashlib.sha256(raw.encode()).hexdigest()}"
+
+
+def _outgoing(r: OutboxRow) -> Outgoing:
+    return Outgoing(outbox_id=r.id, text=r.text, room=r.room,
+                    to=Person(r.to_ext_id, r.to_name or r.to_ext_id) if r.to_ext_id else None,
+                    mentions=tuple(Person(i, n) for i, n in r.mentions or []),
+                    in_reply_to=r.in_reply_to, image_path=r.image_path, created_at=r.created_at)
