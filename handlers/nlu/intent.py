@@ -16,7 +16,7 @@ from handlers.nlu.lexicon import Hit, Lexicon
 from handlers.nlu.model import category_model
 
 NEGATIONS = ("没", "未", "不", "没有", "还没", "别", "无")
-QUESTION_AFTER = ("吗", "没", "?", "？", "了吗", "了没")
+QUESTION_AFTER = ("吗", "没", "?", "？", "了吗", "了没", "了？", "了?")
 TIE_ORDER = ("resolve", "rate", "urge", "offer", "need", "report", "chat")
 CHAT_PRIOR = 1.0
 WEAK_CHAT_CAP = 2.0
