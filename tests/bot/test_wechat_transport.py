@@ -339,3 +339,24 @@ async def test_a_public_endpoint_is_refused_unless_the_config_allows_it():
         await WechatTransport(public, ()).start(Recorder())
     assert await check_endpoint(public.model_copy(update={"allow_remote_endpoint": True})) == (
         "8.8.8.8", 8788)
+
+
+async def test_two_bots_in_one_process_share_no_contacts_rooms_or_seen_messages(gw, connect):
+    _, rec_one = await connect()
+    async with FakeGateway(bot_id="wxid_bot2", bot_name="小助") as other:
+        other.add_contact("wxid_zhang", "Zhang San")  # same contact id, another account's view
+        other.add_room(ROOM, "另一个群", {"wxid_zhang": ""})
+        second = WechatTransport(fast_settings(other.endpoint), ["另一个群"])
+        rec_two = Recorder()
+        await second.start(rec_two)
+        try:
+            assert await second.wait_ready(10)
+            gw.message("wxid_zhang", "一号", room=ROOM, msg_id="same-id")
+            await eventually(lambda: rec_one.got)
+            other.message("wxid_zhang", "二号", room=ROOM, msg_id="same-id")
+            await eventually(lambda: rec_two.got)
+        finally:
+            await second.stop(drain_seconds=0)
+
+    assert [(m.sender.name, m.room_topic) for m in rec_one.got] == [("5幢张三", TOPIC)]
+    assert [(m.sender.name, m.room_topic) for m in rec_two.got] == [("Zhang San", "另一个群")]
