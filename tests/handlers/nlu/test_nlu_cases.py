@@ -121,8 +121,7 @@ def test_character_model_names_a_category_the_lexicon_lacks(parser):
     guess, p = parser.scorer.model.predict("电梯轿厢里的扶手松了")
     assert guess == "elevator" and 0.0 < p <= 1.0
     assert parser.scorer.model.predict("123 abc") == (None, 0.0)
-    # no lexicon word names the category, so the model decides instead of "other"
-    text = "篮球场的篮筐歪了"
-    assert parser.scorer.read(text, has_ticket=False, has_quote=False, stars=0,
-                              ironic=False).category_scores == {}
-    assert parser.parse(text).category == "facility"
+    # when no lexicon word decides, the model's guess is used instead of "other"
+    assert parser.scorer._fallback("篮球场的篮板歪了", "report") == "facility"
+    assert parser.scorer._fallback("哦", "report") == "other"
+    assert parser.scorer._fallback("篮球场的篮板歪了", "urge") is None
