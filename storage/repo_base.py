@@ -1,4 +1,8 @@
-"""Repository base: one AsyncSession, dialect-aware inserts."""
+"""Repository base: one AsyncSession, dialect-aware inserts.
+
+Hot-path statements are built on the tables (`Row.__table__`), not the ORM classes:
+the same SQL, without the ORM's per-statement bookkeeping.
+"""
 
 from __future__ import annotations
 

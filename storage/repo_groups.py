@@ -21,7 +21,7 @@ class GroupRepo(RepoBase):
                            now: datetime) -> Group:
         row = (await self.s.execute(select(GroupRow).where(GroupRow.key == key))).scalar_one_or_none()
         if row is None:
-            await self.s.execute(self._insert(GroupRow).values(
+            await self.s.execute(self._insert(GroupRow.__table__).values(
                 key=key, estate=estate, room_id=room_id, topic=topic, next_ticket_no=1,
                 created_at=now).on_conflict_do_nothing())
             row = (await self.s.execute(select(GroupRow).where(GroupRow.key == key))).scalar_one()
@@ -40,7 +40,7 @@ class GroupRepo(RepoBase):
     async def ensure_member(self, group_id: int, ext_id: str, name: str, now: datetime) -> Member:
         """The member with this id, created on first sight; a new display name is kept and
         the old one becomes an alias."""
-        res = await self.s.execute(self._insert(MemberRow).values(
+        res = await self.s.execute(self._insert(MemberRow.__table__).values(
             group_id=group_id, ext_id=ext_id, display_name=name, aliases=[], last_seen=now)
             .on_conflict_do_nothing().returning(MemberRow.id))
         new_id = res.scalar()

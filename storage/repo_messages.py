@@ -24,7 +24,7 @@ class MessageRepo(RepoBase):
         payload = {"mentions": [[p.id, p.name] for p in msg.mentions], "mentions_bot": msg.mentions_bot,
                    "quoted_id": msg.quoted_id, "quoted_text": msg.quoted_text, "id": msg.id,
                    "room_topic": msg.room_topic}
-        res = await self.s.execute(self._insert(InboxRow).values(
+        res = await self.s.execute(self._insert(InboxRow.__table__).values(
             msg_key=key, transport=msg.transport, room=msg.room, sender_ext_id=msg.sender.id,
             sender_name=msg.sender.name, text=msg.text, kind=msg.kind, payload=payload, at=msg.at,
             status=status, handled_at=msg.at if status != "pending" else None)
@@ -35,7 +35,7 @@ class MessageRepo(RepoBase):
         return (await self.s.execute(select(InboxRow.status).where(InboxRow.msg_key == key))).scalar()
 
     async def inbox_mark(self, key: str, status: str, now: datetime, error: str | None = None) -> None:
-        await self.s.execute(update(InboxRow).where(InboxRow.msg_key == key).values(
+        await self.s.execute(update(InboxRow.__table__).where(InboxRow.msg_key == key).values(
             status=status, handled_at=now, error=error))
 
     async def inbox_unhandled(self, limit: int = 1000) -> list[tuple[str, Incoming]]:
@@ -67,7 +67,7 @@ class MessageRepo(RepoBase):
                       mentions=[[p.id, p.name] for p in mentions], in_reply_to=in_reply_to,
                       image_path=image_path, dedupe_key=dedupe_key, status="pending", attempts=0,
                       created_at=now, next_attempt_at=now)
-        stmt = self._insert(OutboxRow).values(**values)
+        stmt = self._insert(OutboxRow.__table__).values(**values)
         if dedupe_key:
             stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
         res = await self.s.execute(stmt)
@@ -86,10 +86,10 @@ class MessageRepo(RepoBase):
         if self.s.bind.dialect.name == "postgresql":
             due = due.with_for_update(skip_locked=True)
         res = await self.s.execute(
-            update(OutboxRow).where(OutboxRow.id.in_(due.scalar_subquery()))
+            update(OutboxRow.__table__).where(OutboxRow.id.in_(due.scalar_subquery()))
             .values(next_attempt_at=lease_until, attempts=OutboxRow.attempts + 1)
-            .returning(OutboxRow))
-        return sorted((_outgoing(r) for r in res.scalars()), key=lambda o: o.outbox_id)
+            .returning(*OutboxRow.__table__.c))
+        return sorted((_outgoing(r) for r in res.all()), key=lambda o: o.outbox_id)
 
     async def next_outbox_due(self) -> datetime | None:
         return (await self.s.execute(select(func.min(OutboxRow.next_attempt_at))
@@ -100,12 +100,12 @@ class MessageRepo(RepoBase):
                                      .where(OutboxRow.id == outbox_id))).scalar() or 1
 
     async def mark_sent(self, outbox_id: int, now: datetime, transport_id: str | None) -> None:
-        await self.s.execute(update(OutboxRow).where(OutboxRow.id == outbox_id).values(
+        await self.s.execute(update(OutboxRow.__table__).where(OutboxRow.id == outbox_id).values(
             status="sent", sent_at=now, transport_msg_id=transport_id, last_error=None))
 
     async def mark_retry(self, outbox_id: int, error: str, retry_at: datetime,
                          give_up: bool = False) -> None:
-        await self.s.execute(update(OutboxRow).where(OutboxRow.id == outbox_id).values(
+        await self.s.execute(update(OutboxRow.__table__).where(OutboxRow.id == outbox_id).values(
             status="failed" if give_up else "pending", last_error=error[:2000],
             next_attempt_at=retry_at))
 
@@ -128,7 +128,7 @@ class MessageRepo(RepoBase):
         return (await self.s.execute(q)).scalar_one_or_none()
 
     async def close_prompts(self, group_id: int, member: Member, status: str = "closed") -> None:
-        await self.s.execute(update(PromptRow).where(
+        await self.s.execute(update(PromptRow.__table__).where(
             PromptRow.group_id == group_id, PromptRow.member_id == member.id,
             PromptRow.status == "open").values(status=status))
 

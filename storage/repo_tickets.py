@@ -22,7 +22,7 @@ from storage.repo_base import RepoBase
 
 class TicketRepo(RepoBase):
     async def next_number(self, group_id: int) -> int:
-        res = await self.s.execute(update(GroupRow).where(GroupRow.id == group_id)
+        res = await self.s.execute(update(GroupRow.__table__).where(GroupRow.id == group_id)
                                    .values(next_ticket_no=GroupRow.next_ticket_no + 1)
                                    .returning(GroupRow.next_ticket_no))
         return res.scalar_one() - 1
@@ -36,18 +36,18 @@ class TicketRepo(RepoBase):
         number = await self.next_number(group_id)
         status = "assigned" if owners else "open"
         title = title[:200]
-        tid = (await self.s.execute(insert(TicketRow).values(
+        tid = (await self.s.execute(insert(TicketRow.__table__).values(
             group_id=group_id, number=number, kind=kind, category=category, building=building,
             unit=unit, room=room, place=place, title=title, text=text, reporter_id=reporter.id,
             urgent=urgent, status=status, complexity="simple", due_at=due_at,
             source_message_id=source_message_id, created_at=now, updated_at=now)
             .returning(TicketRow.id))).scalar_one()
-        await self.s.execute(insert(TicketReporterRow).values(
+        await self.s.execute(insert(TicketReporterRow.__table__).values(
             ticket_id=tid, member_id=reporter.id, message_id=source_message_id, created_at=now))
         if owners:
-            await self.s.execute(insert(TicketOwnerRow),
+            await self.s.execute(insert(TicketOwnerRow.__table__),
                                  [{"ticket_id": tid, "member_id": m.id} for m in owners])
-        await self.s.execute(insert(TicketEventRow).values(
+        await self.s.execute(insert(TicketEventRow.__table__).values(
             ticket_id=tid, kind="created", actor_id=reporter.id, at=now,
             detail={"source": source_message_id, "owners": [m.name for m in owners]}))
         return Ticket(id=tid, group_id=group_id, number=number, kind=kind, category=category,
@@ -133,7 +133,7 @@ class TicketRepo(RepoBase):
         ticket.owners = list(owners)
 
     async def update_ticket(self, ticket: Ticket, now: datetime, **fields) -> None:
-        await self.s.execute(update(TicketRow).where(TicketRow.id == ticket.id)
+        await self.s.execute(update(TicketRow.__table__).where(TicketRow.id == ticket.id)
                              .values(updated_at=now, **fields))
         for k, v in fields.items():
             setattr(ticket, k, v)
