@@ -8,17 +8,26 @@ from handlers.nlu.evaluate import FLOORS, failures, load, score
 from tests.handlers.nlu.conftest import DATA
 
 SETS = ["nlu_dev.jsonl", "nlu_extra.jsonl", "nlu_holdout.jsonl", "nlu_holdout2.jsonl",
-        "nlu_holdout3.jsonl", "nlu_holdout4.jsonl", "nlu_holdout5.jsonl"]
+        "nlu_holdout3.jsonl", "nlu_holdout4.jsonl", "nlu_holdout5.jsonl", "nlu_holdout6.jsonl"]
 
 
 @pytest.fixture(scope="module", params=SETS)
 def figures(request, parser):
     gold = load(DATA / request.param)
-    return score(gold, [parser.parse(g["text"]).contract() for g in gold])
+    pred = [parser.parse(g["text"]).contract() for g in gold]
+    m = score(gold, pred)
+    # urgency figures need urgent messages: recall in the labels, precision in the output
+    # (nlu_holdout6 is hard chat only); without them the shared scorer gives 0
+    m["undefined"] = {"urgent_recall"} if not any(g["urgent"] for g in gold) else set()
+    if not any(p["urgent"] for p in pred):
+        m["undefined"].add("urgent_precision")
+    return m
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
 def test_figure_meets_its_floor(figures, name):
+    if name in figures["undefined"]:
+        pytest.skip(f"{name} is undefined on this set")
     floor, higher_is_better = FLOORS[name]
     if higher_is_better:
         assert figures[name] >= floor
