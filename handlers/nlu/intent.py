@@ -60,53 +60,42 @@ class IntentScorer:
     def read(self, text: str, *, has_ticket: bool, has_quote: bool, stars: int,
              ironic: bool) -> Reading:
         lex = self.lex
-        cues = {name: lex.hits(text, f"intent:{name}") for name in lex.intents}
-        cues["resolve"] = [h for h in cues["resolve"]
-                           if not _negated(text, h) and not _questioned(text, h)]
-        cues["rate"] = [h for h in cues["rate"]  # "不及时" is no praise; "不满意" stays
-                        if h.word[0] in "不没差" or not _negated(text, h)]
+        cues = self._cues(text)
         cat_hits = lex.hits(text, "categories")
-        cat_scores: dict[str, float] = defaultdict(float)
-        problem = 0.0
-        for h in cat_hits:
-            decay = 1.0 / (1.0 + h.start / 80.0)  # long messages name their topic early
-            for cat, w in h.labels:
-                cat_scores[cat] += w * decay
-                if w >= 3.0:
-                    problem += w
+        cat_scores, problem = _category_scores(cat_hits)
         scores = {name: _sum(hits, name) for name, hits in cues.items()}
         weak_chat = sum(w for h in cues["chat"] for _, w in h.labels if w < 2)
         scores["chat"] -= max(0.0, weak_chat - WEAK_CHAT_CAP)  # "大家", "谢谢", "吗" add up little
         subject = max(cat_scores.values(), default=0.0)
-        referenced = has_ticket or has_quote or bool(lex.hits(text, "reference"))
-        rumour = any(h.start < RUMOUR_SPAN for h in lex.hits(text, "rumour"))
         scores["report"] = self._report(scores["report"], problem, subject)
         if scores["need"]:
             scores["need"] += min(subject, 4.0) * 0.5
         if not any(w in text for w in lex.first_person):
-            scores["offer"] *= 0.6
+            scores["offer"] *= 0.6  # offers come from "我", "本人", "家里"
+        referenced = has_ticket or has_quote or bool(lex.hits(text, "reference"))
         self._urge(scores, cues["urge"], referenced, has_ticket)
-        if stars or any(h.word in lex.stars and ("星" in h.word or "评" in h.word)
-                        for h in cues["rate"]):
-            scores["rate"] += 3.0  # stars or a score: an explicit judgement
-        scores["rate"] += 1.0 if ironic and scores["rate"] else 0.0
-        if scores["resolve"] >= 3:
-            scores["report"] *= 0.5
-        if scores["rate"] >= 3:
-            scores["resolve"] *= 0.5
-        if scores["rate"] >= 6 or stars:
-            scores["report"] *= 0.5
-        if rumour:
-            scores["report"] *= 0.2
-            scores["chat"] += 2.0
-        if lex.hits(text, "hypothetical"):  # "电梯坏了一般找谁修": asks, reports nothing
-            scores["report"] *= 0.4
-        scores["chat"] += CHAT_PRIOR
+        self._rate(scores, cues["rate"], stars, ironic)
+        rumour = any(h.start < RUMOUR_SPAN for h in lex.hits(text, "rumour"))
+        _settle(scores, stars, rumour, bool(lex.hits(text, "hypothetical")))
         intent = self._choose(scores, has_ticket)
         category, also = self._category(text, intent, cat_scores, cat_hits)
         urgent = intent == "report" and not rumour and self._urgent(text)
         return Reading(scores, intent, _confidence(scores, intent), category, also,
                        dict(cat_scores), urgent, cues)
+
+    def _cues(self, text: str) -> dict[str, list[Hit]]:
+        cues = {name: self.lex.hits(text, f"intent:{name}") for name in self.lex.intents}
+        cues["resolve"] = [h for h in cues["resolve"]
+                           if not _negated(text, h) and not _questioned(text, h)]
+        cues["rate"] = [h for h in cues["rate"]  # "不及时" is no praise; "不满意" stays
+                        if h.word[0] in "不没差" or not _negated(text, h)]
+        return cues
+
+    def _rate(self, scores: dict[str, float], hits: list[Hit], stars: int, ironic: bool) -> None:
+        if stars or any(h.word in self.lex.stars and ("星" in h.word or "评" in h.word)
+                        for h in hits):
+            scores["rate"] += 3.0  # stars or a score: an explicit judgement
+        scores["rate"] += 1.0 if ironic and scores["rate"] else 0.0
 
     @staticmethod
     def _urge(scores: dict[str, float], hits: list[Hit], referenced: bool, ticket: bool) -> None:
@@ -161,6 +150,36 @@ class IntentScorer:
     def _urgent(self, text: str) -> bool:
         hits = [h for h in self.lex.hits(text, "urgent") if not _negated(text, h)]
         return bool(hits) and not self.lex.hits(text, "urgent_cancel")
+
+
+def _category_scores(hits: list[Hit]) -> tuple[dict[str, float], float]:
+    """Weight per category, earlier mentions counting more; and the "something is
+    wrong" evidence (strong phrases) they carry."""
+    scores: dict[str, float] = defaultdict(float)
+    problem = 0.0
+    for h in hits:
+        decay = 1.0 / (1.0 + h.start / 80.0)  # long messages name their topic early
+        for cat, w in h.labels:
+            scores[cat] += w * decay
+            if w >= 3.0:
+                problem += w
+    return scores, problem
+
+
+def _settle(scores: dict[str, float], stars: int, rumour: bool, hypothetical: bool) -> None:
+    """Intents that explain away a report's words: done, judged, elsewhere, asked about."""
+    if scores["resolve"] >= 3:
+        scores["report"] *= 0.5
+    if scores["rate"] >= 3:
+        scores["resolve"] *= 0.5
+    if scores["rate"] >= 6 or stars:
+        scores["report"] *= 0.5
+    if rumour:  # "听说隔壁小区…": talk about elsewhere
+        scores["report"] *= 0.2
+        scores["chat"] += 2.0
+    if hypothetical:  # "电梯坏了一般找谁修": asks, reports nothing
+        scores["report"] *= 0.4
+    scores["chat"] += CHAT_PRIOR
 
 
 def _confidence(scores: dict[str, float], intent: str) -> float:
