@@ -67,23 +67,27 @@ class Summarizer:
             return where
         return place
 
-    def _subject(self, text: str, r: Reading) -> tuple[str, int] | None:
+    def _subject(self, text: str, r: Reading) -> tuple[str, int, int] | None:
+        """The thing named: a noun of the category ("楼道灯"), else its longest phrase."""
         if r.category is None:
             return None
         words = self.lex.categories.words
-        hits = [h for h in self.lex.hits(text, "categories") if h.word in words
-                and any(c == r.category and w >= 2 for c, w in h.labels)]
+        hits = [(w, h) for h in self.lex.hits(text, "categories") if h.word in words
+                for c, w in h.labels if c == r.category and w >= 2]
         if not hits:
             return None
-        best = max(hits, key=lambda h: (h.end - h.start, -h.start))
-        return best.word, best.end
+        nouns = [h for w, h in hits if w == 2] or [h for _, h in hits]
+        best = max(nouns, key=lambda h: (h.end - h.start, -h.start))
+        return best.word, best.start, best.end
 
-    def _problem(self, text: str, subject: tuple[str, int] | None) -> str | None:
-        hits = [h for h in self.lex.hits(text, "title_problems")
-                if subject is None or h.word not in subject[0]]
+    def _problem(self, text: str, subject: tuple[str, int, int] | None) -> str | None:
+        """What is wrong with it: the first problem word after the subject, not inside it."""
+        hits = self.lex.hits(text, "title_problems")
+        if subject is not None:
+            hits = [h for h in hits if h.start >= subject[2] or h.end <= subject[1]]
         if not hits:
             return None
-        after = [h for h in hits if subject is None or h.start >= subject[1]] or hits
+        after = [h for h in hits if subject is None or h.start >= subject[2]] or hits
         return min(after, key=lambda h: (h.start, -(h.end - h.start))).word
 
     def _gist(self, text: str) -> str:
