@@ -75,7 +75,7 @@ class Application:
         if self.transport is not None:
             await self.transport.start(self.receive)
         if self.run_sender:
-            self._tasks.append(asyncio.create_task(self.sender.run(self.drain_spool, DB_DOWN),
+            self._tasks.append(asyncio.create_task(self.sender.run(self._housekeeping, DB_DOWN),
                                                    name="outbox-sender"))
         if self.run_scheduler:
             from bot.scheduler import start_scheduler
@@ -142,6 +142,29 @@ class Application:
         for msg in msgs:
             await self.receive(msg)
         return len(msgs)
+
+    async def _housekeeping(self) -> None:
+        await self.drain_spool()
+        await self.announce_transport_notices()
+
+    async def announce_transport_notices(self) -> int:
+        """Tell each group's coordinators what the transport reported (once each)."""
+        notices = self.transport.pending_notices() if self.transport else []
+        if not notices:
+            return 0
+        now = self.clock.now()
+        async with self.session() as repo:
+            for group in await repo.groups():
+                gconf = next((g for g in self.config.groups if g.key == group.key), None)
+                names = gconf.coordinators if gconf else []
+                people = [m.person for n in names
+                          if (m := await repo.member_by_name(group.id, n)) is not None]
+                heads = " ".join(f"@{p.name}" for p in people)
+                for text in notices:
+                    await repo.enqueue(text=f"{heads} {text}".strip(), now=now, group_id=group.id,
+                                       room=group.room_id or group.topic, mentions=people)
+        self.sender.dirty = True
+        return len(notices)
 
     async def recover(self) -> None:
         """Handle messages stored but not handled before a crash, in order."""

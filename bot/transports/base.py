@@ -41,3 +41,8 @@ class Transport(ABC):
     def is_connected(self) -> bool:
         """Whether sending can be attempted now (the outbox sender waits otherwise)."""
         return True
+
+    def pending_notices(self) -> list[str]:
+        """Lines for the coordinators about the transport itself (e.g. the account had to
+        log in again), each returned once; the application posts them to every group."""
+        return []
