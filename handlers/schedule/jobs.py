@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import event
+
 from handlers import sla
 from handlers.schedule import store
 from handlers.schedule.settings import ScheduleSettings
@@ -41,6 +43,9 @@ class Snapshot:
     unfilled: set[int] = field(default_factory=set)  # tickets whose due_at is to be written
     seen: dict[str, set[int]] = field(default_factory=dict)  # ids seen in the recent window
     stale: bool = False  # another process did something unseen: reload everything
+    checked: tuple = ()  # (now, commits in this process) at the last look
+    pending_slot: dict[tuple[int, str], tuple[datetime, datetime, str]] = field(
+        default_factory=dict)  # (group, kind) -> first slot not done: (slot, due at, key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,15 +60,16 @@ class Action:
 
 
 _SNAPSHOTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_SETTINGS: dict[tuple[int, str], ScheduleSettings] = {}
+_COMMITS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_SETTINGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def settings_for(app, group: store.GroupInfo) -> ScheduleSettings:
-    base: ScheduleSettings = app.config.schedule
-    cache_key = (id(base), group.key)
-    if cache_key not in _SETTINGS:
-        _SETTINGS[cache_key] = base.for_group(group.key, group.room_id)
-    return _SETTINGS[cache_key]
+    """The group's schedule settings (its overrides applied), cached per application."""
+    per_app = _SETTINGS.setdefault(app, {})
+    if group.key not in per_app:
+        per_app[group.key] = app.config.schedule.for_group(group.key, group.room_id)
+    return per_app[group.key]
 
 
 def group_conf(app, group: store.GroupInfo):
@@ -74,12 +80,41 @@ def group_conf(app, group: store.GroupInfo):
     return app.config.default_group(group.estate).model_copy(update={"key": group.key})
 
 
+def _commits(app) -> int:
+    """Transactions this process committed so far (counted by an engine event)."""
+    counter = _COMMITS.get(app)
+    if counter is None:
+        counter = _COMMITS[app] = [0]
+
+        def count(_conn) -> None:
+            counter[0] += 1
+
+        event.listen(app.engine.sync_engine, "commit", count)
+    return counter[0]
+
+
 async def snapshot(app, now: datetime) -> Snapshot:
-    """The plan's facts: loaded once per application, then refreshed by what changed."""
+    """The plan's facts: loaded once per application, then refreshed by what changed.
+
+    Looked at again only when this process committed something or the moment moved
+    on: twice at one moment with nothing written between (next_due, then the tick)
+    costs no query. Another process's work is seen at the next moment.
+    """
+    snap = _SNAPSHOTS.get(app)
+    if snap is not None and not snap.stale and snap.checked == (now, _commits(app)):
+        return snap
+    snap = await _look(app, now)
+    snap.checked = (now, _commits(app))
+    return snap
+
+
+async def _look(app, now: datetime) -> Snapshot:
+    marks = await store.fingerprint(app.engine)
+    snap = _SNAPSHOTS.get(app)
+    if snap is not None and not snap.stale and marks == snap.marks:
+        return snap
     async with app.session() as repo:
         s = repo.s
-        marks = await store.fingerprint(s)
-        snap = _SNAPSHOTS.get(app)
         if snap is None or snap.stale:
             snap = Snapshot(marks, await store.ticket_facts(s), await store.groups(s),
                             await store.group_run_keys(s, now - RUN_LOG_WINDOW),
@@ -87,7 +122,7 @@ async def snapshot(app, now: datetime) -> Snapshot:
             await _look_back(snap, s, marks, marks)
             _mark_unfilled(app, snap, set(snap.facts.clocks))
             _SNAPSHOTS[app] = snap
-        elif marks != snap.marks:
+        else:
             await _refresh(app, snap, s, marks)
     return snap
 
@@ -194,45 +229,59 @@ def first_nag(app, g: store.GroupInfo, c: sla.TicketClock, sent: set[str],
     return nags[0] if nags else None
 
 
+def _pending_slot(app, snap: Snapshot, g: store.GroupInfo, kind: str, slots, now):
+    """The group's first morning-list or digest slot not yet done (cached until it is)."""
+    cached = snap.pending_slot.get((g.id, kind))
+    if cached is not None and cached[2] not in snap.group_runs:
+        return cached
+    for slot, at in slots:
+        key = slot_key(kind, g.id, slot)
+        if key not in snap.group_runs and _slot_relevant(kind, g, slot):
+            snap.pending_slot[(g.id, kind)] = (slot, at, key)
+            return slot, at, key
+    return None
+
+
 def plan(app, snap: Snapshot, now: datetime) -> tuple[list[Action], datetime | None]:
     """What is due at `now`, and the earliest later moment anything else falls due."""
     due: list[Action] = []
-    later: list[datetime] = []
+    later: datetime | None = None
     groups = {g.id: g for g in snap.groups}
-
-    def consider(action: Action) -> None:
-        if action.at <= now:
-            due.append(action)
-        else:
-            later.append(action.at)
-
     f = snap.facts
     for tid, c in f.clocks.items():
-        gid, number = f.where[tid]
-        g = groups.get(gid)
-        if g is None:
-            continue
         if tid not in snap.first_nag:
-            snap.first_nag[tid] = first_nag(app, g, c, f.sent.get(tid, set()),
-                                            f.nag_times.get(tid, []))
+            g = groups.get(f.where[tid][0])
+            snap.first_nag[tid] = g and first_nag(app, g, c, f.sent.get(tid, set()),
+                                                  f.nag_times.get(tid, []))
         nag = snap.first_nag[tid]
-        if nag is not None:
-            consider(Action("nag", nag.at, g, nag=nag, clock=c, number=number))
+        if nag is None:
+            continue
+        if nag.at <= now:
+            gid, number = f.where[tid]
+            due.append(Action("nag", nag.at, groups[gid], nag=nag, clock=c, number=number))
+        elif later is None or nag.at < later:
+            later = nag.at
     for r in snap.reminders:
-        if r.next_run_at is not None and r.group_id in groups:
-            consider(Action("reminder", r.next_run_at, groups[r.group_id], reminder=r))
+        if r.next_run_at is None or r.group_id not in groups:
+            continue
+        if r.next_run_at <= now:
+            due.append(Action("reminder", r.next_run_at, groups[r.group_id], reminder=r))
+        elif later is None or r.next_run_at < later:
+            later = r.next_run_at
     for g in snap.groups:
-        for kind, slots in _group_slots(app, g, now):
-            for slot, at in slots:
-                if slot_key(kind, g.id, slot) in snap.group_runs or not _slot_relevant(
-                        kind, g, slot):
-                    continue
-                if at <= now:
-                    due.append(Action(kind, slot, g))
-                else:
-                    later.append(at)
-                break  # the next slot only matters once this one is done
-    return sorted(due, key=lambda a: a.at), min(later, default=None)
+        for kind in ("digest", "morning"):
+            cached = snap.pending_slot.get((g.id, kind))
+            if cached is None or cached[2] in snap.group_runs:
+                cached = _pending_slot(app, snap, g, kind, dict(_group_slots(app, g, now))
+                                       .get(kind, ()), now)
+            if cached is None:
+                continue
+            slot, at, _ = cached
+            if at <= now:
+                due.append(Action(kind, slot, g))
+            elif later is None or at < later:
+                later = at
+    return sorted(due, key=lambda a: a.at), later
 
 
 # the registered job -----------------------------------------------------------------

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from handlers.schedule.digest import DigestTicket
 from handlers.sla import NAG_KINDS, OPEN_STATUSES, TicketClock
@@ -67,31 +67,28 @@ async def claim(s: AsyncSession, key: str, kind: str, outcome: str, due_at: date
 ID_WINDOW = 200
 
 
-def _window(col, table):
-    top = select(func.max(col)).scalar_subquery()
-    return (select(func.count()).select_from(table).where(col > top - ID_WINDOW)
-            .scalar_subquery())
+_FINGERPRINT = f"""SELECT
+ (SELECT max(id) FROM ticket_events),
+ (SELECT count(*) FROM ticket_events WHERE id > (SELECT max(id) FROM ticket_events) - {ID_WINDOW}),
+ (SELECT max(id) FROM tickets),
+ (SELECT count(*) FROM tickets WHERE id > (SELECT max(id) FROM tickets) - {ID_WINDOW}),
+ (SELECT max(id) FROM schedule_runs),
+ (SELECT count(*) FROM schedule_runs WHERE id > (SELECT max(id) FROM schedule_runs) - {ID_WINDOW}),
+ (SELECT max(id) FROM schedule_reminders),
+ (SELECT count(*) FROM schedule_reminders WHERE status = 'active'),
+ (SELECT max(id) FROM groups)"""
 
 
-async def fingerprint(s: AsyncSession) -> tuple:
-    """Changes whenever something the plan reads changed (one round trip).
+async def fingerprint(engine: AsyncEngine) -> tuple:
+    """Changes whenever something the plan reads changed: one light query, run often.
 
     Every change to a ticket comes with a ticket event and every job's action with a
-    run; reminders change with a run or a cancellation (the active count).
+    run; reminders change with a run or a cancellation (the active count). Plain SQL on
+    a bare connection: this is asked before every tick of the virtual clock.
     """
-    q = select(
-        select(func.max(TicketEventRow.id)).scalar_subquery(),
-        _window(TicketEventRow.id, TicketEventRow),
-        select(func.max(TicketRow.id)).scalar_subquery(),
-        _window(TicketRow.id, TicketRow),
-        select(func.max(RunRow.id)).scalar_subquery(),
-        _window(RunRow.id, RunRow),
-        select(func.max(ReminderRow.id)).scalar_subquery(),
-        select(func.count(ReminderRow.id)).where(ReminderRow.status == "active")
-        .scalar_subquery(),
-        select(func.max(GroupRow.id)).scalar_subquery(),
-    )
-    return tuple(v or 0 for v in (await s.execute(q)).one())
+    async with engine.connect() as conn:
+        row = (await conn.exec_driver_sql(_FINGERPRINT)).one()
+    return tuple(v or 0 for v in row)
 
 
 @dataclass(frozen=True, slots=True)

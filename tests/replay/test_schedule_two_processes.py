@@ -25,6 +25,7 @@ from bot.clock import VirtualClock
 from bot.config import Config
 from bot.transports.replay import ReplayTransport, read_transcript
 from handlers.timed import TIMED_JOBS
+from tests.support import pg
 
 TRANSCRIPT = Path(__file__).parents[1] / "data" / "schedule" / "two_processes.jsonl"
 TZ = ZoneInfo("Asia/Shanghai")
@@ -32,6 +33,17 @@ END = datetime(2026, 3, 9, 12, 0, tzinfo=TZ)
 REPO = Path(__file__).parents[2]
 
 pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+async def pg_url(pg_template):
+    """A database of its own, emptied: the shared template may hold another test's rows."""
+    name = await pg.create_database(pg_template)
+    await pg.truncate_all(name)
+    try:
+        yield pg.url(name)
+    finally:
+        await pg.drop_database(name)
 
 
 def at(day: int, hh: int, mm: int = 0) -> datetime:
