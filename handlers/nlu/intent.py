@@ -20,7 +20,8 @@ QUESTION_AFTER = ("吗", "没", "?", "？", "了吗", "了没", "了？", "了?"
 TIE_ORDER = ("resolve", "rate", "urge", "offer", "need", "report", "chat")
 CHAT_PRIOR = 1.0
 WEAK_CHAT_CAP = 2.0
-MODEL_MIN_P = 0.4  # the character model's guess must be at least this likely
+MODEL_MIN_P = 0.4  # without lexicon words, the model's guess must be at least this likely
+MODEL_WEIGHT = 1.0  # the model's probability beside lexicon weights scaled to [0, 1]
 RUMOUR_SPAN = 12  # "听说…" / "隔壁小区…" near the start: talk about elsewhere
 
 
@@ -124,20 +125,28 @@ class IntentScorer:
         return best
 
     def _category(self, text: str, intent: str, scores: dict[str, float], hits: list[Hit]):
+        """Reports and needs: lexicon weights (scaled to the best) plus the character
+        model's probability. Other intents: only a category the text names outright."""
         if intent == "chat":
             return None, []
-        if not scores:
-            return self._fallback(text, intent), []
+        top = max(scores.values(), default=0.0)
+        if intent not in ("report", "need"):
+            return (max(scores, key=scores.get) if top >= 2.0 else None), []
+        post = self.model.posterior(text)
+        combined = {c: (scores.get(c, 0.0) / top if top else 0.0) + MODEL_WEIGHT * post.get(c, 0.0)
+                    for c in set(scores) | set(post)}
+        if not combined:
+            return "other", []
         first = {}
         for h in hits:
             for cat, _ in h.labels:
                 first.setdefault(cat, h.start)
-        ranked = sorted(scores, key=lambda c: (-scores[c], first.get(c, 0)))
+        ranked = sorted(combined, key=lambda c: (-combined[c], first.get(c, len(text))))
         best = ranked[0]
-        floor = 1.5 if intent in ("report", "need") else 2.0
-        if scores[best] < floor:
-            return self._fallback(text, intent), []
-        also = [c for c in ranked[1:3] if scores[c] >= max(3.0, 0.75 * scores[best])]
+        if top < 1.5 and post.get(best, 0.0) < MODEL_MIN_P:
+            return "other", []
+        also = [c for c in ranked[1:3]
+                if scores.get(c, 0.0) >= 3.0 and combined[c] >= 0.75 * combined[best]]
         return best, also
 
     def _fallback(self, text: str, intent: str) -> str | None:

@@ -1,4 +1,4 @@
-"""A small character n-gram naive Bayes model: the category when the lexicon has no word.
+"""A small character n-gram naive Bayes model: a second opinion on the category.
 
 Trained when the parser is built (a few milliseconds) from examples written for this
 project (data/category_examples.jsonl, never the shared dev set) and from the
@@ -37,18 +37,26 @@ class CharNaiveBayes:
                            for c in self.labels}
         self.vocab = vocab
 
-    def predict(self, text: str) -> tuple[str | None, float]:
-        """The likeliest label and its (length-tempered) posterior; (None, 0) if no clue."""
+    def posterior(self, text: str) -> dict[str, float]:
+        """Label -> probability, tempered by message length (empty if no known feature)."""
         feats = [f for f in features(text) if f in self.vocab]
         if not feats:
-            return None, 0.0
+            return {}
         scores = {c: self.log_prior[c] + sum(self.log_p[c].get(f, self.log_unseen[c]) for f in feats)
                   for c in self.labels}
         temper = math.sqrt(len(feats))
         top = max(scores.values())
         weights = {c: math.exp((s - top) / temper) for c, s in scores.items()}
-        best = max(weights, key=weights.get)
-        return best, weights[best] / sum(weights.values())
+        total = sum(weights.values())
+        return {c: w / total for c, w in weights.items()}
+
+    def predict(self, text: str) -> tuple[str | None, float]:
+        """The likeliest label and its probability; (None, 0) if there is no clue."""
+        post = self.posterior(text)
+        if not post:
+            return None, 0.0
+        best = max(post, key=post.get)
+        return best, post[best]
 
 
 def category_model(lexicon_words: dict[str, list[str]]) -> CharNaiveBayes:
