@@ -93,6 +93,21 @@ def deadline_for(
     return due
 
 
+def initial_deadline(
+    *, kind: str, category: str | None, urgent: bool, created_at: datetime,
+    settings: ScheduleSettings,
+) -> tuple[datetime | None, str]:
+    """(due_at, complexity) for a new ticket; for the code that creates tickets.
+
+    When a ticket is created without them, the timed job writes the same values on
+    its next tick; calling this at creation makes them visible at once (/工单, /清单 超时).
+    """
+    complex_ = is_complex(kind, category, None, settings)
+    due = deadline_for(created_at, kind=kind, urgent=urgent, complex_=complex_,
+                       settings=settings)
+    return due, "complex" if complex_ else "simple"
+
+
 def effective_deadline(t: TicketClock, settings: ScheduleSettings) -> datetime | None:
     """The ticket's deadline; a ticket reopened after its deadline gets a fresh one."""
     complex_ = is_complex(t.kind, t.category, t.complexity, settings)

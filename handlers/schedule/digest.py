@@ -164,7 +164,7 @@ def digest_text(fig: WeekFigures, label: str, now: datetime) -> str:
             lines.append(f"{name}：" + "；".join(f"#{t.number} {t.title}" for t in items))
     if fig.thanks:
         names = "、".join(f"{n}（{k}件）" for n, k in fig.thanks)
-        lines.append(f"感谢 {names} 的辛勤付出！")
+        lines.append(f"感谢{names}的辛勤付出！")
     elif n_new == 0 and n_open == 0:
         lines.append(f"{label}没有新的问题，感谢大家共同维护小区！")
     return "\n".join(lines)

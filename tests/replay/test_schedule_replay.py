@@ -210,5 +210,5 @@ def test_weekly_digest_figures_equal_an_independent_count(db_url, config_file):
     assert got == expected
     assert got["totals"][0] >= 5 and got["totals"][1] >= 3  # the week really had work in it
     assert "需求清单：#4" in digest["text"] and "资源清单：#5" in digest["text"]
-    assert "感谢 物业小王" in digest["text"]
+    assert "感谢物业小王" in digest["text"]
     assert Path(digest["image"]).read_bytes()[:4] == b"\x89PNG"

@@ -89,7 +89,7 @@ def test_text_carries_the_figures():
     assert "响应率 50%（2/4）；解决率 60%（3/5）；满意率 50%（1/2）" in text
     assert "#4 问题4（" in text and "催办2次" in text
     assert "需求清单：#11 问题11" in text and "资源清单：#12 问题12" in text
-    assert "感谢 物业小王（2件）" in text
+    assert "感谢物业小王（2件）" in text
 
 
 def test_empty_week_says_so_without_dividing_by_zero():

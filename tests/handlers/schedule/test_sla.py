@@ -193,3 +193,16 @@ def test_escalation_waits_an_hour_after_a_late_reminder():
     # the reminder went out two days late (the bot was down): owners still get an hour
     plan = sla.nag_plan(t, {first.key}, S, nag_times=[at(4, 10)])
     assert keys(plan) == [("escalate", "coordinators", at(4, 11))]
+
+
+@pytest.mark.parametrize(("kind", "category", "urgent", "expected"), [
+    ("problem", "lighting", False, (at(2, 18), "simple")),
+    ("problem", "lighting", True, (at(2, 13), "simple")),
+    ("problem", "illegal_construction", False, (at(5, 9), "complex")),
+    ("need", "other", False, (at(5, 9), "complex")),
+    ("offer", "other", False, (None, "simple")),
+])
+def test_initial_deadline_for_new_tickets(kind, category, urgent, expected):
+    got = sla.initial_deadline(kind=kind, category=category, urgent=urgent,
+                               created_at=at(2, 9), settings=S)
+    assert got == expected
