@@ -3,6 +3,8 @@ slowly, stops answering, or the account logs out. Real client, fake gateway on 1
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.messages import Outgoing
@@ -150,3 +152,28 @@ async def test_logout_and_scan_are_reported_and_coordinators_told_once_back(gw, 
     [notice] = transport.pending_notices()
     assert "掉线" in notice and "请再发一次" in notice
     assert transport.pending_notices() == []
+
+
+async def test_the_client_never_probes_local_port_5000(gw):
+    knocks: list[int] = []
+
+    async def note(reader, writer):
+        knocks.append(1)
+        writer.close()
+
+    try:
+        server = await asyncio.start_server(note, "127.0.0.1", 5000)
+    except OSError:
+        pytest.skip("port 5000 is taken on this machine")
+    async with server:
+        transport = WechatTransport(fast_settings(gw.endpoint), [TOPIC])
+        rec = Recorder()
+        await transport.start(rec)
+        try:
+            assert await transport.wait_ready(10)
+            gw.message("wxid_zhang", "在吗", room=ROOM)
+            await eventually(lambda: rec.got)
+        finally:
+            await transport.stop(drain_seconds=0)
+
+    assert knocks == []  # the library's plugin server checks it on login; we never start that
