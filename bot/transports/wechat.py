@@ -358,13 +358,15 @@ class WechatTransport(Transport):
     # events -------------------------------------------------------------------------
 
     def _enqueue(self, session: int, event: str, payload: Any = None) -> None:
+        if event == "message":  # a message id stays good across connections: never drop it
+            self._pending.put_nowait(payload.message_id)
         self._events.put_nowait((session, event, payload))
 
     async def _process_events(self) -> None:
         while True:
             session, event, payload = await self._events.get()
-            if session != self._session:
-                continue  # from a client already torn down
+            if session != self._session or self._bot is None:
+                continue  # the state of a client already torn down
             try:
                 await self._on_event(event, payload)
             except Exception:
@@ -373,9 +375,7 @@ class WechatTransport(Transport):
     async def _on_event(self, event: str, payload: Any) -> None:
         if self.status.state == "disconnected":
             self._set_status("connected")
-        if event == "message":
-            self._pending.put_nowait(payload.message_id)
-        elif event == "login":
+        if event == "login":
             await self._on_login(payload.contact_id)
         elif event == "logout":
             self._ready.clear()
