@@ -193,3 +193,21 @@ async def test_the_rate_limit_holds_under_a_burst_of_200_reports(gw, running):
     numbers = sorted(int(re.search(r"#(\d+)", t).group(1)) for t in texts_in(gw, ROOM))
     assert numbers == list(range(1, 201))  # every report answered, none twice
     assert busiest <= per_second + 2  # one burst token, and a message of timing slack
+
+
+async def test_gongzhi_run_goes_on_wechat_when_the_environment_names_a_gateway(gw, sqlite_url):
+    from bot.runner import run_bot
+
+    config = load_config(None, env={"GONGZHI_WECHAT_TOKEN": "insecure_t",
+                                    "GONGZHI_WECHAT_ENDPOINT": gw.endpoint})
+    config.groups = make_config(gw.endpoint).groups
+    bot = asyncio.create_task(run_bot(config, sqlite_url))
+    try:
+        gw.message("wxid_aunt", "3幢电梯坏了", room=ROOM)
+        [reply] = await eventually(lambda: gw.sent_to(ROOM), timeout=20)
+    finally:
+        bot.cancel()
+        await asyncio.gather(bot, return_exceptions=True)
+
+    assert "已登记 #1" in reply.text and reply.mention_ids == ["wxid_wang"]
+    assert gw.calls_to("Start")  # the real client's start sequence
