@@ -1,13 +1,14 @@
 """WeChat through python-wechaty's puppet-service client, which talks gRPC to a gateway.
 
-    transport = WechatTransport(config.wechat, rooms={"幸福里业主群", "R:123@chatroom"})
+    transport = WechatTransport(config)      # [wechat] settings; rooms from [[groups]]
     async with Application(config, transport) as app: ...   # app calls transport.start
 
-Receiving: the client's events go into a queue (its own handlers swallow exceptions);
+Receiving: the client's events go into queues (its own handlers swallow exceptions);
 one worker turns each message into an `Incoming` and hands it to `deliver`, waiting
 for the gateway to come back when it is away, so no message in flight is dropped. Only
-rooms named in `rooms` (topic or id) are delivered; a room keeps its identity by id
-once seen, also after a rename. Private messages are delivered with `room=None`.
+configured rooms (topic or id) are delivered; a room keeps its identity by id once
+seen, also after a rename. Private messages are delivered with `room=None`, the sender
+named as in a served group. The bot's own messages (WeChat echoes them) are skipped.
 
 Sending: `send` renders real @mentions (contact ids, so WeChat notifies), splits long
 texts on line boundaries, paces messages per room and overall, and returns only when
