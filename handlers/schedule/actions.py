@@ -3,8 +3,10 @@ in one transaction. A claim that is already taken means another tick (or process
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import tempfile
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -151,8 +153,20 @@ def week_bounds(day: datetime, tz: ZoneInfo, weekday: int = 0) -> tuple[datetime
     return start, start + timedelta(days=7)
 
 
+CHART_KEEP = timedelta(days=30)
+
+
 def chart_dir(st: ScheduleSettings) -> Path:
     return Path(st.chart_dir) if st.chart_dir else Path(tempfile.gettempdir()) / "gongzhi-charts"
+
+
+def _drop_old_charts(folder: Path) -> None:
+    """Charts are sent within minutes; a month-old one is only taking space."""
+    limit = time.time() - CHART_KEEP.total_seconds()
+    for png in folder.glob("digest-*.png"):
+        with contextlib.suppress(OSError):
+            if png.stat().st_mtime < limit:
+                png.unlink()
 
 
 async def build_digest(s, g: store.GroupInfo, start: datetime, end: datetime, now: datetime,
@@ -167,6 +181,7 @@ async def build_digest(s, g: store.GroupInfo, start: datetime, end: datetime, no
     if not (fig.new or fig.resolved or fig.open):
         return text, None
     name = f"digest-{g.key}-{start:%Y%m%d}-{int(now.timestamp())}.png"
+    _drop_old_charts(chart_dir(st))
     return text, str(render_chart(fig, label, chart_dir(st) / name))
 
 

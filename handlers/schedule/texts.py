@@ -18,7 +18,7 @@ def at_names(members: list[Member]) -> str:
 
 
 def overdue_text(t: Ticket, owners: list[Member], due: datetime, now: datetime) -> str:
-    return (f"{at_names(owners)} 提醒：{label(t)} 已到处理期限（{when_cn(due)}），"
+    return (f"{at_names(owners)} 提醒：".lstrip() + f"{label(t)} 已到处理期限（{when_cn(due)}），"
             f"从反映到现在已{duration_cn(now - t.created_at)}。"
             f"办好后请发 /办结 {t.number}，需要更多时间请告诉协调员。")
 
@@ -27,7 +27,7 @@ def escalate_text(t: Ticket, heads: list[Member], due: datetime, now: datetime,
                   urged: int) -> str:
     owners = "、".join(m.name for m in t.owners) or "暂无"
     pressed = f"，居民已催办{urged}次" if urged else ""
-    return (f"{at_names(heads)} {label(t)} 超过期限{duration_cn(now - due)}仍未办结"
+    return (f"{at_names(heads)} ".lstrip() + f"{label(t)} 超过期限{duration_cn(now - due)}仍未办结"
             f"（负责人：{owners}{pressed}），请协调督办，谢谢！")
 
 
@@ -51,7 +51,7 @@ def late_reminder_text(text: str, due: datetime) -> str:
 
 def morning_text(now: datetime, overdue: list[Ticket], today: list[Ticket],
                  heads: list[Member]) -> str:
-    lines = [f"{at_names(heads)} 早上好！今天（{now.month}月{now.day}日）需要关注的工单："]
+    lines = [f"{at_names(heads)} ".lstrip() + f"早上好！今天（{now.month}月{now.day}日）需要关注的工单："]
     for t in overdue:
         lines.append(f"· 已超期 {label(t)}（超期{duration_cn(now - t.due_at)}）")
     for t in today:
