@@ -239,6 +239,16 @@ async def test_a_long_text_is_split_on_line_boundaries(gw, connect):
     assert [m.mention_ids for m in gw.sent] == [["wxid_li"]] + [[]] * (len(texts) - 1)
 
 
+async def test_a_confirmation_without_a_message_id_still_counts_as_sent(gw, connect):
+    transport, _ = await connect()
+    gw.answer_ids = False
+
+    msg_id = await transport.send(Outgoing(outbox_id=3, text="已收到", room=ROOM))
+
+    assert msg_id is None
+    assert [m.text for m in gw.sent] == ["已收到"]
+
+
 async def test_a_rejected_send_raises_and_the_retry_sends_once(gw, connect):
     transport, _ = await connect()
     gw.reject("MessageSendText")

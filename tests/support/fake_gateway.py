@@ -79,6 +79,7 @@ class FakeGateway:
         self.bot_id = bot_id
         self.logged_in = logged_in
         self.echo_sent = echo_sent
+        self.answer_ids = True  # some puppets confirm a send without its message id
         self.contacts: dict[str, FakeContact] = {}
         self.rooms: dict[str, FakeRoom] = {}
         self.messages: dict[str, FakeMessage] = {}
@@ -342,7 +343,7 @@ class FakeGateway:
 
     def _send_text(self, r: pb.MessageSendTextRequest) -> pb.MessageSendTextResponse:
         msg = self._record_sent(r.conversation_id, r.text, 7, list(r.mentonal_ids))
-        return pb.MessageSendTextResponse(id=msg.id)
+        return pb.MessageSendTextResponse(id=msg.id if self.answer_ids else None)
 
     def _send_file(self, r: pb.MessageSendFileRequest) -> pb.MessageSendFileResponse:
         name = json.loads(r.filebox).get("name", "")
