@@ -246,13 +246,15 @@ def plan(app, snap: Snapshot, now: datetime) -> tuple[list[Action], datetime | N
     """What is due at `now`, and the earliest later moment anything else falls due."""
     due: list[Action] = []
     later: datetime | None = None
-    groups = {g.id: g for g in snap.groups}
+    # a configured group whose room the bot has not seen yet cannot be posted to
+    groups = {g.id: g for g in snap.groups if g.room_id}
     f = snap.facts
     for tid, c in f.clocks.items():
+        if f.where[tid][0] not in groups:
+            continue
         if tid not in snap.first_nag:
-            g = groups.get(f.where[tid][0])
-            snap.first_nag[tid] = g and first_nag(app, g, c, f.sent.get(tid, set()),
-                                                  f.nag_times.get(tid, []))
+            snap.first_nag[tid] = first_nag(app, groups[f.where[tid][0]], c,
+                                            f.sent.get(tid, set()), f.nag_times.get(tid, []))
         nag = snap.first_nag[tid]
         if nag is None:
             continue
@@ -268,7 +270,7 @@ def plan(app, snap: Snapshot, now: datetime) -> tuple[list[Action], datetime | N
             due.append(Action("reminder", r.next_run_at, groups[r.group_id], reminder=r))
         elif later is None or r.next_run_at < later:
             later = r.next_run_at
-    for g in snap.groups:
+    for g in groups.values():
         for kind in ("digest", "morning"):
             cached = snap.pending_slot.get((g.id, kind))
             if cached is None or cached[2] in snap.group_runs:
