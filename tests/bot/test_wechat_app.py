@@ -15,8 +15,14 @@ from bot.app import Application
 from bot.config import GroupSettings, RoleHolder, load_config
 from bot.transports.wechat import AT_SEPARATOR, WechatTransport
 from storage.models import InboxRow, OutboxRow
-from tests.bot.test_wechat_transport import OTHER_ROOM, ROOM, TOPIC, fast_settings
-from tests.support.fake_gateway import FakeGateway, eventually
+from tests.support.fake_gateway import (
+    OTHER_ROOM,
+    ROOM,
+    TOPIC,
+    FakeGateway,
+    eventually,
+    fast_settings,
+)
 
 
 def make_config(endpoint: str, **wechat):

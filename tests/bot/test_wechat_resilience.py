@@ -10,8 +10,14 @@ import pytest
 from bot.messages import Outgoing
 from bot.transports.base import SendFailed
 from bot.transports.wechat import WechatStatus, WechatTransport
-from tests.bot.test_wechat_transport import ROOM, TOPIC, Recorder, fast_settings
-from tests.support.fake_gateway import FakeGateway, eventually
+from tests.support.fake_gateway import (
+    ROOM,
+    TOPIC,
+    FakeGateway,
+    Recorder,
+    eventually,
+    fast_settings,
+)
 
 
 @pytest.fixture

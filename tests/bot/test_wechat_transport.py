@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.messages import Incoming, Outgoing, Person
+from bot.messages import Outgoing, Person
 from bot.transports.base import SendFailed
 from bot.transports.wechat import (
     AT_SEPARATOR,
@@ -18,33 +18,15 @@ from bot.transports.wechat import (
     strip_mention,
 )
 from bot.transports.wechat_settings import WechatSettings
-from tests.support.fake_gateway import FakeGateway, eventually
-
-ROOM, OTHER_ROOM = "R1@chatroom", "R2@chatroom"
-TOPIC = "幸福里共治群"
-
-
-def fast_settings(endpoint: str, **overrides) -> WechatSettings:
-    values = dict(token="test-token", endpoint=endpoint, room_rate_per_minute=60_000,
-                  global_rate_per_minute=60_000, rate_burst=100, reconnect_min_seconds=0.05,
-                  reconnect_max_seconds=0.2, request_timeout_seconds=2, send_timeout_seconds=2,
-                  watchdog_seconds=0)
-    return WechatSettings(**{**values, **overrides})
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.got: list[Incoming] = []
-        self.fail_next = 0
-
-    async def __call__(self, msg: Incoming) -> None:
-        if self.fail_next:
-            self.fail_next -= 1
-            raise RuntimeError("database is away")
-        self.got.append(msg)
-
-    def texts(self) -> list[str]:
-        return [m.text for m in self.got]
+from tests.support.fake_gateway import (
+    OTHER_ROOM,
+    ROOM,
+    TOPIC,
+    FakeGateway,
+    Recorder,
+    eventually,
+    fast_settings,
+)
 
 
 @pytest.fixture

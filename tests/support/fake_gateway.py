@@ -29,6 +29,8 @@ from grpclib.exceptions import GRPCError
 from grpclib.server import Server, Stream
 from wechaty_grpc.wechaty import puppet as pb
 
+from bot.transports.wechat_settings import WechatSettings
+
 # Message types as the gateway sends them (the TypeScript puppet's numbering; the
 # Python client renumbers them on arrival).
 WIRE_TYPES = {
@@ -384,3 +386,35 @@ async def eventually(predicate: Callable[[], Any], timeout: float = 10.0) -> Any
             raise AssertionError(f"condition not met within {timeout} s: {predicate}")
         await asyncio.sleep(0.01)
     return result
+
+
+# -- for tests of the WeChat transport ----------------------------------------------------
+
+ROOM, OTHER_ROOM = "R1@chatroom", "R2@chatroom"
+TOPIC = "幸福里共治群"
+
+
+def fast_settings(endpoint: str, **overrides) -> WechatSettings:
+    """Transport settings for tests: high rates, short timeouts, quick reconnects."""
+    values = dict(token="test-token", endpoint=endpoint, room_rate_per_minute=60_000,
+                  global_rate_per_minute=60_000, rate_burst=100, reconnect_min_seconds=0.05,
+                  reconnect_max_seconds=0.2, request_timeout_seconds=2, send_timeout_seconds=2,
+                  watchdog_seconds=0)
+    return WechatSettings(**{**values, **overrides})
+
+
+class Recorder:
+    """A `deliver` that records what the bot would receive; can fail a few times first."""
+
+    def __init__(self) -> None:
+        self.got: list = []
+        self.fail_next = 0
+
+    async def __call__(self, msg) -> None:
+        if self.fail_next:
+            self.fail_next -= 1
+            raise RuntimeError("database is away")
+        self.got.append(msg)
+
+    def texts(self) -> list[str]:
+        return [m.text for m in self.got]
