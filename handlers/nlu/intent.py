@@ -196,4 +196,4 @@ def _confidence(scores: dict[str, float], intent: str) -> float:
     chosen = scores[intent]
     runner = max((v for k, v in scores.items() if k != intent), default=0.0)
     margin = chosen - runner
-    return round(min(1.0, max(0.0, 0.5 + 0.5 * math.tanh(margin / 4.0))), 3)
+    return round(min(1.0, max(0.0, 0.5 + 0.5 * math.tanh(margin / 3.0))), 3)
