@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import DBAPIError
 
@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 # errors that mean "the database is not there right now" (not a bug in the message)
 DB_DOWN = (DBAPIError, OSError, asyncio.TimeoutError)
 STORE_RETRIES = (0.2, 1.0, 3.0, None)
+HANDLE_LEASE = timedelta(minutes=2)  # wall-clock time a process has to handle a message
 APOLOGY = "抱歉，刚才处理这条消息时出了点问题，消息已经记下了，协调员会跟进。"
 
 
@@ -70,7 +71,7 @@ class Application:
         if self.config.database.auto_migrate or self.db_url.startswith("sqlite"):
             await db.upgrade(self.engine)
         self.sessionmaker = db.sessionmaker(self.engine)
-        await self.recover()
+        await self.recover(at_start=True)
         await self.drain_spool()
         if self.transport is not None:
             await self.transport.start(self.receive)
@@ -108,7 +109,7 @@ class Application:
         quiet = msg.room in self._groups and dispatch.is_quiet_chat(
             msg, self.parser, self.config.bot.name)
         try:
-            new = await self._store(msg, key, "handled" if quiet else "pending")
+            new = await self._store(msg, key, "handled" if quiet else "handling")
         except DB_DOWN as e:
             self.spool.put(msg)
             log.error("database unreachable (%s): message %s kept in %s; it is handled when "
@@ -126,7 +127,8 @@ class Application:
         for delay in STORE_RETRIES:
             try:
                 async with self.session() as repo:
-                    return await repo.inbox_add(msg, key, status=status)
+                    lease = datetime.now(UTC) + HANDLE_LEASE if status == "handling" else None
+                    return await repo.inbox_add(msg, key, status=status, lease_until=lease)
             except DB_DOWN as e:
                 if delay is None:
                     raise
@@ -145,6 +147,7 @@ class Application:
 
     async def _housekeeping(self) -> None:
         await self.drain_spool()
+        await self.recover()
         await self.announce_transport_notices()
 
     async def announce_transport_notices(self) -> int:
@@ -166,15 +169,19 @@ class Application:
         self.sender.dirty = True
         return len(notices)
 
-    async def recover(self) -> None:
-        """Handle messages stored but not handled before a crash, in order."""
+    async def recover(self, at_start: bool = False) -> int:
+        """Handle messages stored but not handled (a crash, a database that dropped out),
+        in order. At start on SQLite no other process can hold them: all are taken."""
+        wall = datetime.now(UTC)
+        only_us = at_start and self.engine.dialect.name == "sqlite"
         async with self.session() as repo:
-            pending = await repo.inbox_unhandled()
+            pending = await repo.claim_unhandled(wall, wall + HANDLE_LEASE, only_us)
         for key, msg in pending:
             log.warning("handling %s left over from an interrupted run", key)
             if isinstance(self.clock, VirtualClock):
                 self.clock.set(msg.at)
             await self._handle(key, msg)
+        return len(pending)
 
     async def _handle(self, key: str, msg: Incoming) -> None:
         lock = self._locks.setdefault(msg.room or "dm", asyncio.Lock())

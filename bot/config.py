@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -119,7 +120,8 @@ class Config(_Strict):
 
     def default_group(self, room: str) -> GroupSettings:
         """Settings for a room the config does not name (replay, sandbox)."""
-        key = re.sub(r"[^A-Za-z0-9_-]", "", room) or f"room{abs(hash(room)) % 10**8}"
+        # the same key in every process (str hash() is salted per process)
+        key = re.sub(r"[^A-Za-z0-9_-]", "", room) or f"room{zlib.crc32(room.encode()):08x}"
         d = self.defaults
         return GroupSettings(key=key[:40], estate=room, room=room,
                              pileon_window_minutes=d.pileon_window_minutes,

@@ -15,6 +15,7 @@ from handlers.lifecycle import Refused, transition
 from handlers.nlu import Parse
 from handlers.nlu.record import KIND_OF_INTENT
 from handlers.routing import route_ticket
+from handlers.sla import initial_deadline
 
 # who may take each action, besides coordinators
 _PARTY = {"resolve": "owner", "acknowledge": "owner", "urge": "reporter", "rate": "reporter",
@@ -84,11 +85,15 @@ async def register(ctx: Ctx, p: Parse, text: str) -> Ticket:
             await merge_into(ctx, same, p)
             return same
     owners = await owners_for(ctx, kind, category, p.building)
+    urgent = p.urgent and kind == "problem"
+    due_at, complexity = initial_deadline(
+        kind=kind, category=category, urgent=urgent, created_at=ctx.now,
+        settings=ctx.config.schedule.for_group(ctx.group.key, ctx.group.room_id))
     t = await ctx.repo.create_ticket(
         group_id=ctx.group.id, kind=kind, category=category, title=title_of(p, text),
-        text=text, reporter=ctx.sender, owners=owners, urgent=p.urgent and kind == "problem",
-        now=ctx.now, building=p.building, unit=p.unit, room=p.room, place=p.place,
-        source_message_id=ctx.msg.id or ctx.msg_key)
+        text=text, reporter=ctx.sender, owners=owners, urgent=urgent, now=ctx.now,
+        building=p.building, unit=p.unit, room=p.room, place=p.place,
+        source_message_id=ctx.msg.id or ctx.msg_key, due_at=due_at, complexity=complexity)
     await ctx.reply(created_text(t, owners), owners)
     return t
 

@@ -135,7 +135,8 @@ class TicketEventRow(Base):
 
 class InboxRow(Base):
     """Every received message, stored before anything acts on it. `msg_key` is unique:
-    a message delivered twice is handled once."""
+    a message delivered twice is handled once. A message being handled is claimed until
+    `lease_until` (wall-clock time), so another process never handles it too."""
 
     __tablename__ = "inbox"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -148,9 +149,11 @@ class InboxRow(Base):
     kind: Mapped[str] = mapped_column(String(16), default="text")
     payload: Mapped[dict] = mapped_column(default=dict)
     at: Mapped[datetime]
+    # pending → handling (claimed until lease_until) → handled | ignored | failed
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     error: Mapped[str | None] = mapped_column(Text)
     handled_at: Mapped[datetime | None]
+    lease_until: Mapped[datetime | None]
 
 
 class OutboxRow(Base):

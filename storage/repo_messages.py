@@ -19,7 +19,8 @@ from storage.repo_base import RepoBase
 
 
 class MessageRepo(RepoBase):
-    async def inbox_add(self, msg: Incoming, key: str, status: str = "pending") -> bool:
+    async def inbox_add(self, msg: Incoming, key: str, status: str = "pending",
+                        lease_until: datetime | None = None) -> bool:
         """Store a received message; False when it was already there."""
         payload = {"mentions": [[p.id, p.name] for p in msg.mentions], "mentions_bot": msg.mentions_bot,
                    "quoted_id": msg.quoted_id, "quoted_text": msg.quoted_text, "id": msg.id,
@@ -27,7 +28,8 @@ class MessageRepo(RepoBase):
         res = await self.s.execute(self._insert(InboxRow.__table__).values(
             msg_key=key, transport=msg.transport, room=msg.room, sender_ext_id=msg.sender.id,
             sender_name=msg.sender.name, text=msg.text, kind=msg.kind, payload=payload, at=msg.at,
-            status=status, handled_at=msg.at if status != "pending" else None)
+            status=status, lease_until=lease_until,
+            handled_at=msg.at if status not in ("pending", "handling") else None)
             .on_conflict_do_nothing(index_elements=["msg_key"]))
         return res.rowcount == 1
 
@@ -38,11 +40,24 @@ class MessageRepo(RepoBase):
         await self.s.execute(update(InboxRow.__table__).where(InboxRow.msg_key == key).values(
             status=status, handled_at=now, error=error))
 
-    async def inbox_unhandled(self, limit: int = 1000) -> list[tuple[str, Incoming]]:
-        rows = (await self.s.execute(select(InboxRow).where(InboxRow.status == "pending")
-                                     .order_by(InboxRow.id).limit(limit))).scalars()
+    async def claim_unhandled(self, wall_now: datetime, lease_until: datetime,
+                              ignore_leases: bool = False,
+                              limit: int = 1000) -> list[tuple[str, Incoming]]:
+        """Claim messages stored but never handled: pending ones, and those whose handler
+        stopped (its lease ran out, or `ignore_leases` when no other process can exist)."""
+        stale = InboxRow.status == "handling"
+        if not ignore_leases:
+            stale = stale & (InboxRow.lease_until < wall_now)
+        ids = (await self.s.execute(select(InboxRow.id).where((InboxRow.status == "pending") | stale)
+                                    .order_by(InboxRow.id).limit(limit))).scalars().all()
+        if not ids:
+            return []
+        res = await self.s.execute(update(InboxRow.__table__).where(
+            InboxRow.id.in_(ids), (InboxRow.status == "pending") | stale)
+            .values(status="handling", lease_until=lease_until)
+            .returning(*InboxRow.__table__.c))
         out = []
-        for r in rows:
+        for r in sorted(res.all(), key=lambda r: r.id):
             p = r.payload or {}
             out.append((r.msg_key, Incoming(
                 room=r.room, sender=Person(r.sender_ext_id, r.sender_name), text=r.text, at=r.at,

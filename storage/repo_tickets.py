@@ -31,15 +31,15 @@ class TicketRepo(RepoBase):
                             text: str, reporter: Member, owners: Sequence[Member], urgent: bool,
                             now: datetime, building: str | None = None, unit: str | None = None,
                             room: str | None = None, place: str | None = None,
-                            source_message_id: str | None = None, due_at: datetime | None = None
-                            ) -> Ticket:
+                            source_message_id: str | None = None, due_at: datetime | None = None,
+                            complexity: str = "simple") -> Ticket:
         number = await self.next_number(group_id)
         status = "assigned" if owners else "open"
         title = title[:200]
         tid = (await self.s.execute(insert(TicketRow.__table__).values(
             group_id=group_id, number=number, kind=kind, category=category, building=building,
             unit=unit, room=room, place=place, title=title, text=text, reporter_id=reporter.id,
-            urgent=urgent, status=status, complexity="simple", due_at=due_at,
+            urgent=urgent, status=status, complexity=complexity, due_at=due_at,
             source_message_id=source_message_id, created_at=now, updated_at=now)
             .returning(TicketRow.id))).scalar_one()
         await self.s.execute(insert(TicketReporterRow.__table__).values(
@@ -53,7 +53,8 @@ class TicketRepo(RepoBase):
         return Ticket(id=tid, group_id=group_id, number=number, kind=kind, category=category,
                       title=title, text=text, status=status, reporter=reporter,
                       created_at=now, building=building, unit=unit, room=room, place=place,
-                      urgent=urgent, due_at=due_at, source_message_id=source_message_id,
+                      urgent=urgent, due_at=due_at, complexity=complexity,
+                      source_message_id=source_message_id,
                       owners=list(owners), reporters=[reporter])
 
     async def _ticket(self, row: TicketRow) -> Ticket:

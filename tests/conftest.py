@@ -12,8 +12,17 @@ from tests.support import pg
 
 @pytest.fixture(scope="session")
 def pg_template():
-    """A database migrated once per test session; tests empty its tables before use."""
+    """A database migrated once per test session and never used: `pg_url` copies it."""
     name = _in_thread(pg.create_migrated_template)
+    yield name
+    _in_thread(lambda: pg.drop_database(name))
+
+
+@pytest.fixture(scope="session")
+def pg_shared(pg_template):
+    """One working database for the session; each `db_url` test empties its tables first
+    (much faster than a database per test)."""
+    name = _in_thread(lambda: pg.create_database(pg_template))
     yield name
     _in_thread(lambda: pg.drop_database(name))
 
@@ -29,7 +38,7 @@ async def db_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path}/test.db"
         return
-    name = request.getfixturevalue("pg_template")
+    name = request.getfixturevalue("pg_shared")
     await pg.truncate_all(name)
     yield pg.url(name)
 
@@ -41,6 +50,7 @@ def sqlite_url(tmp_path):
 
 @pytest.fixture
 async def pg_url(pg_template):
+    """A fresh database of its own (a copy of the pristine template)."""
     name = await pg.create_database(pg_template)
     try:
         yield pg.url(name)

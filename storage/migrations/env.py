@@ -9,6 +9,7 @@ import os
 from alembic import context
 
 import storage.models  # noqa: F401  (fills Base.metadata)
+import storage.models_schedule  # noqa: F401
 from storage.models import Base
 
 target_metadata = Base.metadata

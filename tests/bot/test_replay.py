@@ -36,14 +36,14 @@ def transcript():
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def replay_db(request, tmp_path, pg_template):
+def replay_db(request, tmp_path, pg_shared):
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path}/replay.db"
     import asyncio
 
     from tests.support import pg
-    asyncio.run(pg.truncate_all(pg_template))
-    return pg.url(pg_template)
+    asyncio.run(pg.truncate_all(pg_shared))
+    return pg.url(pg_shared)
 
 
 def test_transcript_one_ticket_per_report_none_for_chat(replay_db):

@@ -74,8 +74,13 @@ async def test_inbox_second_delivery_is_refused(maker):
     key = message_key(msg)
     assert await in_tx(maker, lambda r: r.inbox_add(msg, key)) is True
     assert await in_tx(maker, lambda r: r.inbox_add(msg, key)) is False
-    pending = await in_tx(maker, lambda r: r.inbox_unhandled())
+    lease = NOW + timedelta(minutes=2)
+    pending = await in_tx(maker, lambda r: r.claim_unhandled(NOW, lease))
     assert [(k, m.text, m.sender) for k, m in pending] == [(key, "你好", Person("u1", "王阿姨"))]
+    # claimed: another process finds nothing until the lease runs out
+    assert await in_tx(maker, lambda r: r.claim_unhandled(NOW, lease)) == []
+    assert len(await in_tx(maker, lambda r: r.claim_unhandled(lease + timedelta(seconds=1),
+                                                             lease + timedelta(minutes=2)))) == 1
 
 
 async def test_inbox_key_without_id_uses_time_room_sender_text():
