@@ -217,3 +217,18 @@ async def test_gongzhi_run_goes_on_wechat_when_the_environment_names_a_gateway(g
 
     assert "已登记 #1" in reply.text and reply.mention_ids == ["wxid_wang"]
     assert gw.calls_to("Start")  # the real client's start sequence
+
+
+async def test_after_a_logout_the_coordinators_are_told_once_the_bot_is_back(gw, running):
+    async with running():
+        gw.message("wxid_zhang", "大家好，我是网格长", room=ROOM)  # the coordinator is known
+        gw.message("wxid_aunt", "3幢电梯坏了", room=ROOM)
+        await eventually(lambda: gw.sent_to(ROOM))
+        gw.logout()
+        gw.require_scan()
+        gw.login()
+        notices = await eventually(lambda: [m for m in gw.sent_to(ROOM) if "掉线" in m.text])
+
+    [notice] = notices
+    assert notice.mention_ids == ["wxid_zhang"]
+    assert notice.text.startswith(f"@张网格长{AT_SEPARATOR}")
