@@ -227,7 +227,12 @@ class WechatTransport(Transport):
         """Check the endpoint and begin connecting in the background; returns at once."""
         if not self.settings.enabled:
             raise ValueError("wechat.token and wechat.endpoint must both be set")
-        await check_endpoint(self.settings)
+        try:
+            await check_endpoint(self.settings)
+        except EndpointRefused:
+            raise
+        except OSError as exc:  # a name not resolvable yet (e.g. a container still starting)
+            log.warning("cannot resolve %s yet (%s); will keep trying", self.settings.endpoint, exc)
         self._deliver, self._stopping = deliver, False
         self._tasks = [asyncio.create_task(coro, name=f"wechat-{coro.__name__}") for coro in (
             self._supervise(), self._process_events(), self._deliver_pending())]
@@ -285,7 +290,7 @@ class WechatTransport(Transport):
             delay = min(delay * 2, self.settings.reconnect_max_seconds)
 
     async def _run_session(self) -> None:
-        host, port = self.settings.host_port()
+        host, port = await check_endpoint(self.settings)  # again: names can resolve anew
         # The client pings with a blocking telnet call: make sure it answers at once.
         async with asyncio.timeout(self.settings.request_timeout_seconds):
             _, writer = await asyncio.open_connection(host, port)
