@@ -130,7 +130,7 @@ class Lexicon:
         self.reference = WordSet({w: [("ref", 1.0)] for w in raw["intent"]["urge"]["reference"]})
         self.stars: dict[str, int] = raw["intent"]["rate"]["stars"]
         self.rumour = WordSet({w: [("rumour", 1.0)] for w in raw["intent"]["chat"]["rumour"]},
-                              [(r"隔壁.{0,4}小区", (("rumour", 1.0),))])
+                              [(r"隔壁.{0,4}小区|说隔壁", (("rumour", 1.0),))])
         self.hypothetical = WordSet(
             {w: [("hypothetical", 1.0)] for w in raw["intent"]["chat"]["hypothetical"]})
         self.first_person = ("我", "本人", "家里", "俺", "咱")
