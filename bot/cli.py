@@ -49,9 +49,14 @@ def run(config_path: str | None, db_url: str | None) -> None:
     interactive terminal group chat (type `名字: 消息`)."""
     path = config_path or ("config.toml" if Path("config.toml").exists() else str(EXAMPLE_CONFIG))
     config = _config(path)
-    from bot.runner import run_bot
+    from bot.runner import StartError, run_bot
 
-    asyncio.run(run_bot(config, db_url))
+    try:
+        asyncio.run(run_bot(config, db_url))
+    except StartError as e:
+        raise click.ClickException(str(e)) from None
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
 
 
 @cli.command()
@@ -168,18 +173,16 @@ def bench(messages: int, groups: int, pg_url: str) -> None:
     asyncio.run(bench_main(messages, groups, pg_url))
 
 
-def _optional(module: str, attr: str) -> None:
-    """Commands that live beside their feature (NLU, WeChat doctor)."""
-    try:
-        cli.add_command(getattr(importlib.import_module(module), attr))
-    except (ImportError, AttributeError):
-        pass
+def _feature(module: str, attr: str) -> None:
+    """Commands that live beside their feature (NLU, WeChat doctor); imported here so
+    `gongzhi --help` lists them."""
+    cli.add_command(getattr(importlib.import_module(module), attr))
 
 
-_optional("bot.cli_nlu", "parse_cmd")
-_optional("bot.cli_nlu", "eval_nlu_cmd")
-_optional("bot.cli_nlu", "bench_nlu_cmd")
-_optional("bot.doctor", "doctor_cmd")
+_feature("bot.cli_nlu", "parse_cmd")
+_feature("bot.cli_nlu", "eval_nlu_cmd")
+_feature("bot.cli_nlu", "bench_nlu_cmd")
+_feature("bot.doctor", "doctor_cmd")
 
 
 def main() -> None:

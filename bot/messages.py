@@ -25,7 +25,7 @@ class Incoming:
     `room` is the transport's room id (None for a private message); `room_topic` its
     current name. `id` is the transport's message id; without one the inbox derives an
     identity from time, room, sender and text. `kind` is "text" or, for media the bot
-    cannot read yet, "image", "voice", "file", "link", "video" or "other".
+    cannot read yet, "image", "sticker", "voice", "file", "link", "video" or "other".
     """
 
     room: str | None

@@ -11,10 +11,18 @@ from bot.config import Config
 log = logging.getLogger(__name__)
 
 
+class StartError(Exception):
+    """The bot cannot start; the message says what to fix."""
+
+
 async def run_bot(config: Config, db_url: str | None = None) -> None:
     if config.wechat.token and config.wechat.endpoint:
-        from bot.transports.wechat import WechatTransport
+        from bot.transports.wechat import EndpointRefused, WechatTransport, check_endpoint
 
+        try:
+            await check_endpoint(config.wechat)
+        except (EndpointRefused, OSError) as e:
+            raise StartError(str(e)) from None
         transport = WechatTransport(config)
         async with Application(config, transport, db_url=db_url, run_scheduler=True):
             await asyncio.Event().wait()

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 MAX_PARSE_CHARS = 1000
 MEDIA_REPLY = "收到您发的{what}。我只能看懂文字，请用文字描述一下问题（哪栋楼、什么情况），方便登记。"
+MEDIA_QUIET = timedelta(minutes=30)
 MEDIA_NAMES = {"image": "图片", "voice": "语音", "file": "文件", "link": "链接", "video": "视频"}
 CONFIRM_QUESTION = "要登记为问题吗？回复 1 登记，回复 2 不用。"
 _YES = {"1", "是", "要", "登记", "好", "好的", "对", "嗯", "是的", "要的"}
@@ -45,6 +46,17 @@ def normalise(text: str, bot_name: str) -> str:
         if t.startswith(prefix):
             t = t[len(prefix):].lstrip(" \u2005,，:：")
     return t
+
+
+async def answer_media(ctx: Ctx) -> None:
+    """One polite line asking for words; a sticker is chat, and a burst of photos from one
+    person gets the line once (not again within MEDIA_QUIET)."""
+    if ctx.msg.kind == "sticker" or ctx.msg.room is None and ctx.msg.kind == "other":
+        return
+    if await ctx.repo.recent_media(ctx.msg.room, ctx.sender.ext_id, ctx.msg_key,
+                                   ctx.msg.at - MEDIA_QUIET):
+        return
+    await ctx.reply(MEDIA_REPLY.format(what=MEDIA_NAMES.get(ctx.msg.kind, "消息")))
 
 
 def split_command(text: str) -> tuple[str, str] | None:
@@ -72,7 +84,7 @@ def is_quiet_chat(msg, parser, bot_name: str) -> bool:
 async def handle(ctx: Ctx) -> None:
     msg = ctx.msg
     if msg.kind != "text":
-        await ctx.reply(MEDIA_REPLY.format(what=MEDIA_NAMES.get(msg.kind, "消息")))
+        await answer_media(ctx)
         return
     text = normalise(msg.text, ctx.config.bot.name)
     if not text:

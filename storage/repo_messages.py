@@ -67,6 +67,15 @@ class MessageRepo(RepoBase):
                 quoted_text=p.get("quoted_text"), kind=r.kind, transport=r.transport)))
         return out
 
+    async def recent_media(self, room: str | None, sender_ext_id: str, but_not: str,
+                           since: datetime) -> bool:
+        """Whether this sender sent another non-text message here since `since`."""
+        q = select(InboxRow.id).where(
+            InboxRow.room == room, InboxRow.sender_ext_id == sender_ext_id,
+            InboxRow.kind.notin_(("text", "sticker")), InboxRow.msg_key != but_not,
+            InboxRow.at >= since).limit(1)
+        return (await self.s.execute(q)).first() is not None
+
     async def inbox_text(self, transport: str, room: str | None, msg_id: str) -> str | None:
         key = f"{transport}:{room or 'dm'}:{msg_id}"
         return (await self.s.execute(select(InboxRow.text).where(InboxRow.msg_key == key))).scalar()

@@ -59,7 +59,7 @@ log = logging.getLogger(__name__)
 AT_SEPARATOR = "\u2005"  # what WeChat puts after an @name
 MT = wc.MessageType
 KINDS = {
-    MT.MESSAGE_TYPE_TEXT: "text", MT.MESSAGE_TYPE_IMAGE: "image", MT.MESSAGE_TYPE_EMOTICON: "image",
+    MT.MESSAGE_TYPE_TEXT: "text", MT.MESSAGE_TYPE_IMAGE: "image", MT.MESSAGE_TYPE_EMOTICON: "sticker",
     MT.MESSAGE_TYPE_AUDIO: "voice", MT.MESSAGE_TYPE_ATTACHMENT: "file", MT.MESSAGE_TYPE_URL: "link",
     MT.MESSAGE_TYPE_MINI_PROGRAM: "link", MT.MESSAGE_TYPE_VIDEO: "video",
     MT.MESSAGE_TYPE_CONTACT: "other", MT.MESSAGE_TYPE_LOCATION: "other",

@@ -64,3 +64,12 @@ def test_tickets_of_an_empty_database(tmp_path):
     gongzhi("db", "upgrade", "--db", url)
     proc = gongzhi("tickets", "--db", url, "--json")
     assert proc.returncode == 0 and proc.stdout == ""
+
+
+def test_remote_gateway_endpoint_is_refused_in_one_line(tmp_path):
+    env = {**os.environ, "GONGZHI_WECHAT_TOKEN": "t", "GONGZHI_WECHAT_ENDPOINT": "8.8.8.8:8788"}
+    proc = subprocess.run([sys.executable, "-m", "bot", "run", "--config", "config.example.toml",
+                           "--db", f"sqlite+aiosqlite:///{tmp_path}/w.db"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert "SSH or TLS tunnel" in proc.stderr and "Traceback" not in proc.stderr

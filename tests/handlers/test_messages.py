@@ -73,6 +73,16 @@ async def test_media_gets_polite_line_and_is_kept(chat):
     assert await count(chat, InboxRow, InboxRow.kind == "image") == 1
 
 
+async def test_burst_of_photos_gets_one_line_and_stickers_none(chat):
+    first = await chat.say("王阿姨", "", kind="image")
+    again = await chat.say("王阿姨", "", kind="image")
+    sticker = await chat.say("李大爷", "", kind="sticker")
+    other = await chat.say("李大爷", "", kind="voice")
+    assert len(first) == 1 and again == [] and sticker == []
+    assert "语音" in other[0].text
+    assert await count(chat, InboxRow, InboxRow.kind.in_(("image", "sticker", "voice"))) == 4
+
+
 @pytest.mark.parametrize("text", ["", "   ", "😀😀😀", "[捂脸][捂脸]"])
 async def test_empty_and_emoji_only_are_silent_and_stored(chat, text):
     assert await chat.say("王阿姨", text) == []
