@@ -127,7 +127,9 @@ class Lexicon:
             cat: [*tiers.get("strong", ()), *tiers.get("words", ()), *settings.category_words.get(cat, ())]
             for cat, tiers in raw["category"].items()}
         self.intents = self._intents(raw["intent"], settings.intent_words)
-        self.reference = WordSet({w: [("ref", 1.0)] for w in raw["intent"]["urge"]["reference"]})
+        urge = raw["intent"]["urge"]
+        self.reference = WordSet({w: [("ref", 1.0)] for w in urge["reference"]},
+                                 [(p, (("ref", 1.0),)) for p in urge.get("reference_patterns", ())])
         self.stars: dict[str, int] = raw["intent"]["rate"]["stars"]
         self.rumour = WordSet({w: [("rumour", 1.0)] for w in raw["intent"]["chat"]["rumour"]},
                               [(r"隔壁.{0,4}小区|说隔壁", (("rumour", 1.0),))])
