@@ -10,7 +10,8 @@ from tests.handlers.nlu.conftest import DATA
 SETS = ["nlu_dev.jsonl", "nlu_extra.jsonl", "nlu_holdout.jsonl", "nlu_holdout2.jsonl",
         "nlu_holdout3.jsonl", "nlu_holdout4.jsonl", "nlu_holdout5.jsonl", "nlu_holdout6.jsonl",
         "nlu_holdout7.jsonl", "nlu_holdout8.jsonl", "nlu_holdout9.jsonl",
-        "nlu_holdout10.jsonl", "nlu_holdout11.jsonl", "nlu_holdout12.jsonl"]
+        "nlu_holdout10.jsonl", "nlu_holdout11.jsonl", "nlu_holdout12.jsonl",
+        "nlu_holdout13.jsonl"]
 
 
 @pytest.fixture(scope="module", params=SETS)
