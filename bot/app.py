@@ -31,7 +31,7 @@ from handlers.domain import Group
 from handlers.nlu import Parser
 from handlers.timed import TIMED_JOBS
 from storage import db
-from storage.repo import Repo, message_key
+from storage.repo import Repo, message_key, store_message
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,10 @@ class Application:
         if self.config.database.auto_migrate or self.db_url.startswith("sqlite"):
             await db.upgrade(self.engine)
         self.sessionmaker = db.sessionmaker(self.engine)
+        # on a server, single-statement writes need no BEGIN/COMMIT round trips (SQLite
+        # commits in-process; switching its isolation level costs more than it saves)
+        self.autocommit = (self.engine.execution_options(isolation_level="AUTOCOMMIT")
+                           if self.engine.dialect.name == "postgresql" else self.engine)
         await self.recover(at_start=True)
         await self.drain_spool()
         if self.transport is not None:
@@ -126,9 +130,9 @@ class Application:
         """Put the message in the inbox, retrying while the database reconnects."""
         for delay in STORE_RETRIES:
             try:
-                async with self.session() as repo:
-                    lease = datetime.now(UTC) + HANDLE_LEASE if status == "handling" else None
-                    return await repo.inbox_add(msg, key, status=status, lease_until=lease)
+                lease = datetime.now(UTC) + HANDLE_LEASE if status == "handling" else None
+                async with self.autocommit.begin() as conn:
+                    return await store_message(conn, msg, key, status, lease)
             except DB_DOWN as e:
                 if delay is None:
                     raise

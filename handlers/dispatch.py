@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import OrderedDict
+from copy import copy
 from datetime import timedelta
 
 import handlers.commands  # noqa: F401  (registers every command)
@@ -77,8 +79,24 @@ def is_quiet_chat(msg, parser, bot_name: str) -> bool:
     if not text or text.startswith("/") or text.strip(" 。.!！~") in _YES | _NO \
             or text != msg.text.strip():
         return False
-    p = parser.parse(text[:MAX_PARSE_CHARS])
+    p = plain_parse(parser, text[:MAX_PARSE_CHARS])
     return p.intent == "chat" and p.ticket is None
+
+
+_PLAIN: OrderedDict[tuple[int, str], Parse] = OrderedDict()
+
+
+def plain_parse(parser, text: str) -> Parse:
+    """The context-free reading of `text`, remembered for the few messages in flight (the
+    quiet-chat check and the handler read the same text)."""
+    key = (id(parser), text)
+    if key in _PLAIN:
+        return copy(_PLAIN[key])
+    p = parser.parse(text)
+    _PLAIN[key] = copy(p)
+    while len(_PLAIN) > 64:
+        _PLAIN.popitem(last=False)
+    return p
 
 
 async def handle(ctx: Ctx) -> None:
@@ -140,7 +158,7 @@ async def answer_prompt(ctx: Ctx, text: str) -> bool:
 
 async def understand(ctx: Ctx, text: str) -> None:
     clipped = text[:MAX_PARSE_CHARS]
-    p = ctx.parser.parse(clipped, ParseContext(sender_id=ctx.sender.ext_id, now=ctx.now))
+    p = plain_parse(ctx.parser, clipped)
     if p.intent in ("urge", "resolve", "rate") or ctx.msg.quoted_id or ctx.msg.quoted_text:
         recent = await recent_context(ctx.session, ctx.group.id)
         p = ctx.parser.parse(clipped, ParseContext(

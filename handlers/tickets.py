@@ -99,11 +99,10 @@ async def register(ctx: Ctx, p: Parse, text: str) -> Ticket:
 
 
 async def owners_for(ctx: Ctx, kind: str, category: str, building: str | None) -> list[Member]:
-    coordinators = await ctx.coordinators()
-    if kind == "offer":
-        return coordinators
-    return route_ticket(category, building, await ctx.roles(), ctx.gconf.route_table(),
-                        coordinators)
+    if kind == "offer":  # the resource list is the coordinators'
+        return await ctx.coordinators()
+    owners = route_ticket(category, building, await ctx.roles(), ctx.gconf.route_table(), [])
+    return owners or await ctx.coordinators()
 
 
 def title_of(p: Parse, text: str) -> str:

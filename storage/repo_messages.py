@@ -6,7 +6,10 @@ import hashlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.messages import Incoming, Outgoing, Person
 from handlers.domain import Member
@@ -18,27 +21,56 @@ from storage.models import (
 from storage.repo_base import RepoBase
 
 
+def inbox_row(msg: Incoming, key: str, status: str, lease_until: datetime | None) -> dict:
+    payload = {"mentions": [[p.id, p.name] for p in msg.mentions], "mentions_bot": msg.mentions_bot,
+               "quoted_id": msg.quoted_id, "quoted_text": msg.quoted_text, "id": msg.id,
+               "room_topic": msg.room_topic}
+    return dict(msg_key=key, transport=msg.transport, room=msg.room, sender_ext_id=msg.sender.id,
+                sender_name=msg.sender.name, text=msg.text, kind=msg.kind, payload=payload,
+                at=msg.at, status=status, lease_until=lease_until, error=None,
+                handled_at=msg.at if status not in ("pending", "handling") else None)
+
+
+# hot statements built once, executed with parameters: their compiled SQL is cached
+_INBOX_MARK = (update(InboxRow.__table__).where(InboxRow.__table__.c.msg_key == bindparam("k"))
+               .values(status=bindparam("b_status"), handled_at=bindparam("b_at"),
+                       error=bindparam("b_error")))
+_OUTBOX_INSERT = insert(OutboxRow.__table__)
+_OUTBOX_ONCE = {
+    name: ins(OutboxRow.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    for name, ins in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+_OUTBOX_SENT = (update(OutboxRow.__table__).where(OutboxRow.__table__.c.id == bindparam("oid"))
+                .values(status="sent", sent_at=bindparam("b_at"), transport_msg_id=bindparam("b_tid"),
+                        last_error=None))
+_INBOX_INSERT = {
+    name: insert(InboxRow.__table__).on_conflict_do_nothing(index_elements=["msg_key"])
+    for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+
+
+async def store_message(conn: AsyncConnection, msg: Incoming, key: str, status: str = "pending",
+                        lease_until: datetime | None = None) -> bool:
+    """Store a received message on an autocommit connection (one statement, one round
+    trip: the hot path); False when it was already there."""
+    stmt = _INBOX_INSERT[conn.dialect.name]  # built once: its compiled form is cached
+    res = await conn.execute(stmt, inbox_row(msg, key, status, lease_until))
+    return res.rowcount == 1
+
+
 class MessageRepo(RepoBase):
     async def inbox_add(self, msg: Incoming, key: str, status: str = "pending",
                         lease_until: datetime | None = None) -> bool:
         """Store a received message; False when it was already there."""
-        payload = {"mentions": [[p.id, p.name] for p in msg.mentions], "mentions_bot": msg.mentions_bot,
-                   "quoted_id": msg.quoted_id, "quoted_text": msg.quoted_text, "id": msg.id,
-                   "room_topic": msg.room_topic}
-        res = await self.s.execute(self._insert(InboxRow.__table__).values(
-            msg_key=key, transport=msg.transport, room=msg.room, sender_ext_id=msg.sender.id,
-            sender_name=msg.sender.name, text=msg.text, kind=msg.kind, payload=payload, at=msg.at,
-            status=status, lease_until=lease_until,
-            handled_at=msg.at if status not in ("pending", "handling") else None)
-            .on_conflict_do_nothing(index_elements=["msg_key"]))
+        stmt = _INBOX_INSERT[self.s.bind.dialect.name]
+        res = await self.s.execute(stmt, inbox_row(msg, key, status, lease_until))
         return res.rowcount == 1
 
     async def inbox_status(self, key: str) -> str | None:
         return (await self.s.execute(select(InboxRow.status).where(InboxRow.msg_key == key))).scalar()
 
     async def inbox_mark(self, key: str, status: str, now: datetime, error: str | None = None) -> None:
-        await self.s.execute(update(InboxRow.__table__).where(InboxRow.msg_key == key).values(
-            status=status, handled_at=now, error=error))
+        await self.s.execute(_INBOX_MARK, {"k": key, "b_status": status, "b_at": now, "b_error": error})
 
     async def claim_unhandled(self, wall_now: datetime, lease_until: datetime,
                               ignore_leases: bool = False,
@@ -91,10 +123,11 @@ class MessageRepo(RepoBase):
                       mentions=[[p.id, p.name] for p in mentions], in_reply_to=in_reply_to,
                       image_path=image_path, dedupe_key=dedupe_key, status="pending", attempts=0,
                       created_at=now, next_attempt_at=now)
-        stmt = self._insert(OutboxRow.__table__).values(**values)
         if dedupe_key:
-            stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
-        res = await self.s.execute(stmt)
+            stmt = _OUTBOX_ONCE[self.s.bind.dialect.name]
+        else:
+            stmt = _OUTBOX_INSERT
+        res = await self.s.execute(stmt, values)
         if res.rowcount != 1:
             return None
         self.enqueued += 1
@@ -124,8 +157,7 @@ class MessageRepo(RepoBase):
                                      .where(OutboxRow.id == outbox_id))).scalar() or 1
 
     async def mark_sent(self, outbox_id: int, now: datetime, transport_id: str | None) -> None:
-        await self.s.execute(update(OutboxRow.__table__).where(OutboxRow.id == outbox_id).values(
-            status="sent", sent_at=now, transport_msg_id=transport_id, last_error=None))
+        await self.s.execute(_OUTBOX_SENT, {"oid": outbox_id, "b_at": now, "b_tid": transport_id})
 
     async def mark_retry(self, outbox_id: int, error: str, retry_at: datetime,
                          give_up: bool = False) -> None:

@@ -19,6 +19,8 @@ from storage.models import (
 )
 from storage.repo_base import RepoBase
 
+_TICKET_INSERT = insert(TicketRow.__table__).returning(TicketRow.__table__.c.id)
+
 
 class TicketRepo(RepoBase):
     async def next_number(self, group_id: int) -> int:
@@ -36,18 +38,19 @@ class TicketRepo(RepoBase):
         number = await self.next_number(group_id)
         status = "assigned" if owners else "open"
         title = title[:200]
-        tid = (await self.s.execute(insert(TicketRow.__table__).values(
+        tid = (await self.s.execute(_TICKET_INSERT, dict(
             group_id=group_id, number=number, kind=kind, category=category, building=building,
             unit=unit, room=room, place=place, title=title, text=text, reporter_id=reporter.id,
             urgent=urgent, status=status, complexity=complexity, due_at=due_at,
-            source_message_id=source_message_id, created_at=now, updated_at=now)
-            .returning(TicketRow.id))).scalar_one()
-        await self.s.execute(insert(TicketReporterRow.__table__).values(
+            duplicate_of=None, acknowledged_at=None, resolved_at=None, closed_at=None,
+            rating=None, source_message_id=source_message_id, created_at=now,
+            updated_at=now))).scalar_one()
+        await self.s.execute(insert(TicketReporterRow.__table__), dict(
             ticket_id=tid, member_id=reporter.id, message_id=source_message_id, created_at=now))
         if owners:
             await self.s.execute(insert(TicketOwnerRow.__table__),
                                  [{"ticket_id": tid, "member_id": m.id} for m in owners])
-        await self.s.execute(insert(TicketEventRow.__table__).values(
+        await self.s.execute(insert(TicketEventRow.__table__), dict(
             ticket_id=tid, kind="created", actor_id=reporter.id, at=now,
             detail={"source": source_message_id, "owners": [m.name for m in owners]}))
         return Ticket(id=tid, group_id=group_id, number=number, kind=kind, category=category,
