@@ -95,7 +95,7 @@ def bench_nlu_cmd(count: int, path: str | None, seconds: float) -> None:
     chars = sum(map(len, texts)) / max(1, len(texts))
     click.echo(f"messages                {len(texts)} (mean {chars:.0f} characters)")
     click.echo(f"start-up, fresh process {startup:.2f} s (import, build, first parse)")
-    click.echo(f"build parser            {built * 1000:.0f} ms (lexicon)")
+    click.echo(f"build parser            {built * 1000:.0f} ms (lexicon, character model)")
     click.echo(f"load segmenter          {segmenter * 1000:.0f} ms (jieba dictionary, on first use)")
     click.echo(f"memory held by parser   {held / 2**20:.1f} MiB (tracemalloc), plus "
                f"{_jieba_mib():.0f} MiB resident for the jieba dictionary once loaded")
