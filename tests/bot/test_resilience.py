@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from bot.config import load_config
-from storage.repo import Repo
+from storage.repo import store_message
 from tests.support import pg
 from tests.support.chat import Chat
 
@@ -37,15 +37,13 @@ async def test_message_spooled_while_database_is_down_then_handled(tmp_path, mon
     async with Chat(f"sqlite+aiosqlite:///{tmp_path}/t.db", config=config) as chat:
         await chat.setup_roles(物业小王="物业")
         monkeypatch.setattr("bot.app.STORE_RETRIES", (0.01, None))
-        real = Repo.inbox_add
-
-        async def down(self, *a, **kw):
+        async def down(*a, **kw):
             raise OperationalError("INSERT", {}, Exception("database is gone"))
 
-        monkeypatch.setattr(Repo, "inbox_add", down)
+        monkeypatch.setattr("bot.app.store_message", down)
         assert await chat.say("王阿姨", "3幢电梯坏了", msg_id="while-down") == []
         assert len(chat.app.spool) == 1
-        monkeypatch.setattr(Repo, "inbox_add", real)
+        monkeypatch.setattr("bot.app.store_message", store_message)
         assert await chat.app.drain_spool() == 1
         await chat.app.flush_outbox()
         assert "#1" in chat.transport.sent[-1].text
