@@ -16,6 +16,7 @@ import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
 
+import aiohttp
 from sqlalchemy.exc import DBAPIError
 
 import handlers.schedule  # noqa: F401  (registers timed jobs)
@@ -29,6 +30,7 @@ from handlers import dispatch
 from handlers.context import Ctx
 from handlers.domain import Group
 from handlers.nlu import Parser
+from handlers.nlu.llm import LlmRefiner
 from handlers.timed import TIMED_JOBS
 from storage import db
 from storage.repo import Repo, message_key, store_message
@@ -63,6 +65,8 @@ class Application:
         self._role_cache: dict = {}
         self.scheduler = None
         self.spool = Spool(config.database.spool)
+        self.refiner = LlmRefiner(config.nlu, clock=self.clock.now)
+        self.http: aiohttp.ClientSession | None = None
         self.sender = OutboxSender(self.session, transport, self.clock)
 
     # lifecycle ------------------------------------------------------------
@@ -71,6 +75,8 @@ class Application:
         if self.config.database.auto_migrate or self.db_url.startswith("sqlite"):
             await db.upgrade(self.engine)
         self.sessionmaker = db.sessionmaker(self.engine)
+        if self.config.nlu.llm.enabled:
+            self.http = aiohttp.ClientSession()
         # on a server, single-statement writes need no BEGIN/COMMIT round trips (SQLite
         # commits in-process; switching its isolation level costs more than it saves)
         self.autocommit = (self.engine.execution_options(isolation_level="AUTOCOMMIT")
@@ -100,6 +106,8 @@ class Application:
                 await t
         if self.transport is not None:
             await self.transport.stop()
+        if self.http is not None:
+            await self.http.close()
         await self.engine.dispose()
 
     def session(self):
@@ -235,7 +243,7 @@ class Application:
             self._members[(group.id, msg.sender.id)] = sender
         ctx = Ctx(session=s, repo=repo, config=self.config, gconf=gconf, group=group,
                   sender=sender, msg=msg, msg_key=key, now=now, parser=self.parser,
-                  role_cache=self._role_cache)
+                  role_cache=self._role_cache, refine=self._refine if self.http else None)
         if group.id not in self._has_coordinator:
             # a room served with defaults: its first sender coordinates it
             if not gconf.coordinators and not await ctx.coordinators():
@@ -243,6 +251,9 @@ class Application:
                 ctx.roles_changed()
             self._has_coordinator.add(group.id)
         return ctx
+
+    async def _refine(self, parse, text: str):
+        return await self.refiner.refine(parse, text, self.http)
 
     async def _group_for(self, repo: Repo, msg: Incoming, now: datetime):
         if msg.room is None:

@@ -4,6 +4,7 @@ a way to reply (through the outbox, never the transport)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Config, GroupSettings
 from bot.messages import Incoming, Person
 from handlers.domain import Group, Member, RoleAssignment, Ticket
-from handlers.nlu import Parser
+from handlers.nlu import Parse, Parser
 from storage.repo import Repo
 
 # roles are read from the database at most this often per group and process (another
@@ -36,6 +37,7 @@ class Ctx:
     parser: Parser
     sent: list[str] = field(default_factory=list)
     role_cache: dict | None = None  # the application's, shared between messages
+    refine: Callable[[Parse, str], Awaitable[Parse]] | None = None  # the optional LLM
     _roles: list | None = None
 
     async def reply(self, text: str, mentions: list[Member] | tuple = (), *,

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 MAX_PARSE_CHARS = 1000
 MEDIA_REPLY = "收到您发的{what}。我只能看懂文字，请用文字描述一下问题（哪栋楼、什么情况），方便登记。"
 MEDIA_QUIET = timedelta(minutes=30)
+# "me too" in a quoted reply: the sender has the same problem as the quoted report
+ME_TOO = re.compile(r"我(家|们家?|这边|这里)?也(是|一样|这样|坏|停|有)|同样|一样的|\+1|同问")
 MEDIA_NAMES = {"image": "图片", "voice": "语音", "file": "文件", "link": "链接", "video": "视频"}
 CONFIRM_QUESTION = "要登记为问题吗？回复 1 登记，回复 2 不用。"
 _YES = {"1", "是", "要", "登记", "好", "好的", "对", "嗯", "是的", "要的"}
@@ -164,6 +166,8 @@ async def understand(ctx: Ctx, text: str) -> None:
         p = ctx.parser.parse(clipped, ParseContext(
             sender_id=ctx.sender.ext_id, now=ctx.now, recent_tickets=recent,
             quoted_id=ctx.msg.quoted_id, quoted_text=ctx.msg.quoted_text))
+    if ctx.refine is not None:  # the optional LLM, for messages in the unsure band only
+        p = await ctx.refine(p, clipped)
     nlu = ctx.config.nlu
     if p.intent in ACTIONABLE:
         if p.confidence >= nlu.ticket_threshold:
@@ -171,8 +175,30 @@ async def understand(ctx: Ctx, text: str) -> None:
         elif p.confidence >= nlu.confirm_threshold:
             await ask_to_register(ctx, p, text)
         return
-    if p.ticket is not None and p.intent in ("urge", "resolve", "rate"):
-        await act_on_reference(ctx, p)
+    if ctx.msg.quoted_id and p.ticket is not None and p.intent in ("report", "chat") \
+            and (p.intent == "report" or ME_TOO.search(clipped)):
+        await join_quoted(ctx, p)
+        return
+    if p.intent in ("urge", "resolve", "rate"):
+        if p.ticket is not None:
+            await act_on_reference(ctx, p)
+        elif len(p.candidates) > 1:
+            await ask_which(ctx, p)
+
+
+async def join_quoted(ctx: Ctx, p: Parse) -> None:
+    """A neighbour quoting a report with "我家也是" (or the same problem) joins its ticket."""
+    t = await ctx.repo.ticket(ctx.group.id, p.ticket)
+    if t is not None and t.is_live and not ctx.is_reporter(t):
+        await T.merge_into(ctx, t, p)
+
+
+async def ask_which(ctx: Ctx, p: Parse) -> None:
+    """Several tickets fit "修好了" / "还没人来": ask instead of guessing."""
+    shown = "还是".join(f" #{n} " for n in p.candidates[:3]).strip()
+    example = {"urge": "怎么还没人来", "resolve": "修好了", "rate": "很满意"}[p.intent]
+    await ctx.reply(f"请问说的是{shown}？请带上编号再说一次，比如“#{p.candidates[0]} {example}”。",
+                    [ctx.sender])
 
 
 async def ask_to_register(ctx: Ctx, p: Parse, text: str) -> None:
@@ -201,6 +227,9 @@ async def act_on_reference(ctx: Ctx, p: Parse) -> None:
     try:
         await T.check_may(ctx, t, action)
     except CommandError:
+        if action == "urge" and ctx.msg.quoted_id and t.is_live:
+            await join_quoted(ctx, p)  # a neighbour pressing on the report they quote
+            return
         log.info("natural %s of #%s by %s not permitted; ignored", action, t.number, ctx.sender.name)
         return
     try:
