@@ -96,7 +96,7 @@ def plain_parse(parser, text: str) -> Parse:
         return copy(_PLAIN[key])
     p = parser.parse(text)
     _PLAIN[key] = copy(p)
-    while len(_PLAIN) > 64:
+    while len(_PLAIN) > 8:
         _PLAIN.popitem(last=False)
     return p
 
