@@ -139,8 +139,7 @@ class Application:
         for delay in STORE_RETRIES:
             try:
                 lease = datetime.now(UTC) + HANDLE_LEASE if status == "handling" else None
-                async with self.autocommit.begin() as conn:
-                    return await store_message(conn, msg, key, status, lease)
+                return await store_message(self.autocommit, msg, key, status, lease)
             except DB_DOWN as e:
                 if delay is None:
                     raise

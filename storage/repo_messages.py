@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.messages import Incoming, Outgoing, Person
 from handlers.domain import Member
@@ -49,13 +50,22 @@ _INBOX_INSERT = {
 }
 
 
-async def store_message(conn: AsyncConnection, msg: Incoming, key: str, status: str = "pending",
+_INBOX_PLAIN = insert(InboxRow.__table__)
+
+
+async def store_message(engine: AsyncEngine, msg: Incoming, key: str, status: str = "pending",
                         lease_until: datetime | None = None) -> bool:
-    """Store a received message on an autocommit connection (one statement, one round
-    trip: the hot path); False when it was already there."""
-    stmt = _INBOX_INSERT[conn.dialect.name]  # built once: its compiled form is cached
-    res = await conn.execute(stmt, inbox_row(msg, key, status, lease_until))
-    return res.rowcount == 1
+    """Store a received message in its own transaction (the hot path); False when it was
+    already there. A plain INSERT, whose compiled SQL is cached (an ON CONFLICT clause is
+    not cacheable): the unique key turns a second delivery into an IntegrityError."""
+    async with engine.connect() as conn:
+        try:
+            await conn.execute(_INBOX_PLAIN, inbox_row(msg, key, status, lease_until))
+            await conn.commit()
+        except IntegrityError:
+            await conn.rollback()
+            return False
+    return True
 
 
 class MessageRepo(RepoBase):
