@@ -17,6 +17,10 @@ from handlers.nlu.model import category_model
 
 NEGATIONS = ("没", "未", "不", "没有", "还没", "别", "无")
 QUESTION_AFTER = ("吗", "没", "?", "？", "了吗", "了没", "了？", "了?")
+# "沟通过了，还是不理": a resolve cue that the next words take back
+UNDONE_AFTER = ("都不", "也不", "还是", "还不", "没用", "不听", "不理", "照样", "依旧", "也没", "都没")
+# "处理得怎么样了": asks after the work, judges nothing
+ASKED_AFTER = ("怎么样", "怎样", "如何", "咋样", "好了没", "好了吗")
 TIE_ORDER = ("resolve", "rate", "urge", "offer", "need", "report", "chat")
 CHAT_PRIOR = 1.0
 WEAK_CHAT_CAP = 2.0
@@ -49,6 +53,11 @@ def _questioned(text: str, hit: Hit) -> bool:
     return any(after.startswith(q) for q in QUESTION_AFTER)
 
 
+def _followed(text: str, hit: Hit, words: tuple[str, ...], within: int) -> bool:
+    after = text[hit.end: hit.end + within + 3]
+    return any(w in after[:within + len(w)] for w in words)
+
+
 def _sum(hits: list[Hit], label: str) -> float:
     return sum(w for h in hits for lab, w in h.labels if lab == label)
 
@@ -77,6 +86,7 @@ class IntentScorer:
         self._urge(scores, cues["urge"], referenced, has_ticket)
         self._rate(scores, cues["rate"], stars, ironic)
         rumour = any(h.start < RUMOUR_SPAN for h in lex.hits(text, "rumour"))
+        rumour = self._asides(text, scores, problem) or rumour
         _settle(scores, stars, rumour, bool(lex.hits(text, "hypothetical")))
         intent = self._choose(scores, has_ticket)
         category, also = self._category(text, intent, cat_scores, cat_hits)
@@ -84,12 +94,38 @@ class IntentScorer:
         return Reading(scores, intent, _confidence(scores, intent), category, also,
                        dict(cat_scores), urgent, cues)
 
+    def _asides(self, text: str, scores: dict[str, float], problem: float) -> bool:
+        """Kinds of message that explain cues away (lexicon [aside.*]); True when one of
+        them says the talk is about somewhere else."""
+        rumour, danger = False, None
+        for name, aside in self.lex.asides.items():
+            hits = self.lex.hits(text, f"aside:{name}")
+            if (len(hits) < aside.min_hits or len(text) < aside.min_len
+                    or min(h.start for h in hits) >= aside.span
+                    or (aside.unless_problem and problem > 0)
+                    or any(v in text for v in aside.veto)
+                    or (aside.requires is not None and not aside.requires.search(text))
+                    or (aside.unless_place and self.lex.hits(text, "places"))):
+                continue
+            if aside.unless_urgent:
+                danger = self._urgent(text) if danger is None else danger
+                if danger:
+                    continue
+            for intent, factor in aside.mute.items():
+                scores[intent] *= factor
+            for intent, extra in aside.boost.items():
+                scores[intent] += extra
+            rumour = rumour or aside.rumour
+        return rumour
+
     def _cues(self, text: str) -> dict[str, list[Hit]]:
         cues = {name: self.lex.hits(text, f"intent:{name}") for name in self.lex.intents}
         cues["resolve"] = [h for h in cues["resolve"]
-                           if not _negated(text, h) and not _questioned(text, h)]
+                           if not _negated(text, h) and not _questioned(text, h)
+                           and not _followed(text, h, UNDONE_AFTER, 8)]
         cues["rate"] = [h for h in cues["rate"]  # "不及时" is no praise; "不满意" stays
-                        if h.word[0] in "不没差" or not _negated(text, h)]
+                        if (h.word[0] in "不没差" or not _negated(text, h))
+                        and not _followed(text, h, ASKED_AFTER, 2)]
         return cues
 
     def _rate(self, scores: dict[str, float], hits: list[Hit], stars: int, ironic: bool) -> None:

@@ -95,6 +95,49 @@ class MultiScanner:
         return out
 
 
+@dataclass(slots=True)
+class Aside:
+    """A kind of message that explains away some intents' cues (data/lexicon.toml
+    [aside.*]): talk about elsewhere, advice to neighbours, personal life, events...
+
+    When it matches (`min_hits` matches, the first within `span` characters, the text at
+    least `min_len` long, `requires` found if given, no `veto` word, and neither a
+    category's "something is wrong" phrase, a danger word nor a named place present
+    when `unless_problem` / `unless_urgent` / `unless_place`), each intent's score is
+    multiplied by `mute[intent]`, then `boost[intent]` is added.
+    """
+
+    name: str
+    words: WordSet
+    mute: dict[str, float]
+    boost: dict[str, float]
+    span: int
+    min_hits: int
+    min_len: int
+    unless_problem: bool
+    unless_urgent: bool
+    unless_place: bool
+    rumour: bool
+    veto: tuple[str, ...]
+    requires: re.Pattern | None
+
+    def __init__(self, name: str, table: dict) -> None:
+        self.name = name
+        self.words = WordSet({w: [(name, 1.0)] for w in table.get("words", ())},
+                             [(p, ((name, 1.0),)) for p in table.get("patterns", ())])
+        self.mute = dict(table.get("mute", {}))
+        self.boost = dict(table.get("boost", {}))
+        self.span = int(table.get("span", 10_000))
+        self.min_hits = max(1, int(table.get("min_hits", 1)))
+        self.min_len = int(table.get("min_len", 0))
+        self.unless_problem = bool(table.get("unless_problem", False))
+        self.unless_urgent = bool(table.get("unless_urgent", False))
+        self.unless_place = bool(table.get("unless_place", False))
+        self.rumour = bool(table.get("rumour", False))
+        self.veto = tuple(table.get("veto", ()))
+        self.requires = re.compile(table["requires"]) if table.get("requires") else None
+
+
 def _tiered(table: dict, label: str, into: dict, patterns: list) -> None:
     for tier, weight in WEIGHTS.items():
         for word in table.get(tier, ()):
@@ -133,6 +176,7 @@ class Lexicon:
         self.stars: dict[str, int] = raw["intent"]["rate"]["stars"]
         self.rumour = WordSet({w: [("rumour", 1.0)] for w in raw["intent"]["chat"]["rumour"]},
                               [(r"隔壁.{0,4}小区|说隔壁", (("rumour", 1.0),))])
+        self.asides = {name: Aside(name, table) for name, table in raw.get("aside", {}).items()}
         self.hypothetical = WordSet(
             {w: [("hypothetical", 1.0)] for w in raw["intent"]["chat"]["hypothetical"]})
         self.first_person = ("我", "本人", "家里", "俺", "咱")
@@ -148,7 +192,8 @@ class Lexicon:
             "categories": self.categories, "reference": self.reference, "rumour": self.rumour,
             "hypothetical": self.hypothetical, "urgent": self.urgent,
             "urgent_cancel": self.urgent_cancel, "places": self.places,
-            "title_problems": self.title_problems})
+            "title_problems": self.title_problems,
+            **{f"aside:{name}": a.words for name, a in self.asides.items()}})
         self._slang_rx = (re.compile("|".join(map(re.escape, sorted(self.slang, key=len, reverse=True))))
                           if self.slang else None)
 
