@@ -86,7 +86,7 @@ class IntentScorer:
         self._urge(scores, cues["urge"], referenced, has_ticket)
         self._rate(scores, cues["rate"], stars, ironic)
         rumour = any(h.start < RUMOUR_SPAN for h in lex.hits(text, "rumour"))
-        rumour = self._asides(text, scores, problem) or rumour
+        rumour = self._asides(text, scores, cat_hits) or rumour
         _settle(scores, stars, rumour, bool(lex.hits(text, "hypothetical")))
         intent = self._choose(scores, has_ticket)
         category, also = self._category(text, intent, cat_scores, cat_hits)
@@ -94,15 +94,16 @@ class IntentScorer:
         return Reading(scores, intent, _confidence(scores, intent), category, also,
                        dict(cat_scores), urgent, cues)
 
-    def _asides(self, text: str, scores: dict[str, float], problem: float) -> bool:
+    def _asides(self, text: str, scores: dict[str, float], cat_hits: list[Hit]) -> bool:
         """Kinds of message that explain cues away (lexicon [aside.*]); True when one of
-        them says the talk is about somewhere else."""
+        them says the talk is about somewhere else. A category's "something is wrong"
+        phrase inside the aside's own words ("可以来摆摊") does not count as a problem."""
         rumour, danger = False, None
         for name, aside in self.lex.asides.items():
             hits = self.lex.hits(text, f"aside:{name}")
             if (len(hits) < aside.min_hits or len(text) < aside.min_len
                     or min(h.start for h in hits) >= aside.span
-                    or (aside.unless_problem and problem > 0)
+                    or (aside.unless_problem and _problem_outside(cat_hits, hits))
                     or any(v in text for v in aside.veto)
                     or (aside.requires is not None and not aside.requires.search(text))
                     or (aside.unless_place and self.lex.hits(text, "places"))):
@@ -209,6 +210,12 @@ def _category_scores(hits: list[Hit]) -> tuple[dict[str, float], float]:
             if w >= 3.0:
                 problem += w
     return scores, problem
+
+
+def _problem_outside(cat_hits: list[Hit], inside: list[Hit]) -> bool:
+    """A category's strong phrase that no hit of `inside` covers."""
+    return any(w >= 3.0 and not any(o.start <= h.start and h.end <= o.end for o in inside)
+               for h in cat_hits for _, w in h.labels)
 
 
 def _settle(scores: dict[str, float], stars: int, rumour: bool, hypothetical: bool) -> None:
