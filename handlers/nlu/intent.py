@@ -103,7 +103,8 @@ class IntentScorer:
             hits = self.lex.hits(text, f"aside:{name}")
             if (len(hits) < aside.min_hits or len(text) < aside.min_len
                     or min(h.start for h in hits) >= aside.span
-                    or (aside.unless_problem and _problem_outside(cat_hits, hits))
+                    or (aside.unless_problem
+                        and _problem_outside(cat_hits, hits) >= aside.unless_problem)
                     or any(v in text for v in aside.veto)
                     or (aside.requires is not None and not aside.requires.search(text))
                     or (aside.unless_place and self.lex.hits(text, "places"))):
@@ -212,10 +213,10 @@ def _category_scores(hits: list[Hit]) -> tuple[dict[str, float], float]:
     return scores, problem
 
 
-def _problem_outside(cat_hits: list[Hit], inside: list[Hit]) -> bool:
-    """A category's strong phrase that no hit of `inside` covers."""
-    return any(w >= 3.0 and not any(o.start <= h.start and h.end <= o.end for o in inside)
-               for h in cat_hits for _, w in h.labels)
+def _problem_outside(cat_hits: list[Hit], inside: list[Hit]) -> float:
+    """Weight of the categories' strong phrases that no hit of `inside` covers."""
+    return sum(w for h in cat_hits for _, w in h.labels
+               if w >= 3.0 and not any(o.start <= h.start and h.end <= o.end for o in inside))
 
 
 def _settle(scores: dict[str, float], stars: int, rumour: bool, hypothetical: bool) -> None:

@@ -114,7 +114,7 @@ class Aside:
     span: int
     min_hits: int
     min_len: int
-    unless_problem: bool
+    unless_problem: float
     unless_urgent: bool
     unless_place: bool
     rumour: bool
@@ -130,7 +130,9 @@ class Aside:
         self.span = int(table.get("span", 10_000))
         self.min_hits = max(1, int(table.get("min_hits", 1)))
         self.min_len = int(table.get("min_len", 0))
-        self.unless_problem = bool(table.get("unless_problem", False))
+        # true: any strong phrase; a number: strong phrases weighing at least that much
+        up = table.get("unless_problem", False)
+        self.unless_problem = (3.0 if up is True else float(up or 0.0))
         self.unless_urgent = bool(table.get("unless_urgent", False))
         self.unless_place = bool(table.get("unless_place", False))
         self.rumour = bool(table.get("rumour", False))
