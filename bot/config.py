@@ -84,7 +84,7 @@ class GroupSettings(_Strict):
     coordinators: list[str] = Field(default_factory=list)
     roles: list[RoleHolder] = Field(default_factory=list)
     routes: dict[str, list[str]] = Field(default_factory=dict)
-    pileon_window_minutes: int = Field(default=180, ge=0)
+    pileon_window_minutes: int = Field(default=1440, ge=0)
     close_after_days: int = Field(default=3, ge=1)
 
     @field_validator("routes")
@@ -131,7 +131,7 @@ class Config(_Strict):
 class GroupDefaults(_Strict):
     """Settings for rooms served without a [[groups]] entry."""
 
-    pileon_window_minutes: int = Field(default=180, ge=0)
+    pileon_window_minutes: int = Field(default=1440, ge=0)
     close_after_days: int = Field(default=3, ge=1)
     routes: dict[str, list[str]] = Field(default_factory=dict)
 

@@ -6,6 +6,7 @@ checks who may act, writes the change and its event, and queues the replies.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from handlers.commands.registry import CommandError
@@ -16,7 +17,16 @@ from handlers.nlu import Parse
 from handlers.nlu.record import KIND_OF_INTENT
 from handlers.routing import route_ticket
 from handlers.sla import initial_deadline
+from storage.repo import same_place
 
+# a role holder's message about the same thing as a live ticket this recent is a progress
+# note on it ("东门积水，已经放了沙袋"), not a new report
+STAFF_NOTE_WINDOW = timedelta(days=14)
+# what someone handling a problem says about their work
+PROGRESS = re.compile(
+    r"已经?(放|贴|封|修|换|通知|联系|安排|处理|报修|清|派)|正在(修|处理|清|通|抢修|排|联系)|"
+    r"在修|安排了|联系了|看过了|去看|去查|查过|查一下|下了(告知书|通知)|责令|整改|"
+    r"(明天|后天|周.|礼拜.|下午|上午|马上|等下).{0,6}(来|去)(修|处理|看|查)|厂家.{0,6}来修")
 # who may take each action, besides coordinators
 _PARTY = {"resolve": "owner", "acknowledge": "owner", "urge": "reporter", "rate": "reporter",
           "reopen": "reporter"}
@@ -78,6 +88,12 @@ async def register(ctx: Ctx, p: Parse, text: str) -> Ticket:
     kind = KIND_OF_INTENT.get(p.intent, "problem")
     category = p.category or "other"
     window = timedelta(minutes=ctx.gconf.pileon_window_minutes)
+    if kind == "problem" and not p.urgent and await is_staff(ctx):
+        note_on = await progress_target(ctx, category, p, text)
+        if note_on is not None:  # staff on a live ticket: a progress note, no new ticket
+            await ctx.repo.add_event(note_on.id, "commented", ctx.sender, ctx.now,
+                                     {"text": text[:500], "message": ctx.msg.id or ctx.msg_key})
+            return note_on
     if kind == "problem" and window:
         same = await ctx.repo.find_pileon(ctx.group.id, kind, category, p.building, p.place,
                                           ctx.now - window)
@@ -96,6 +112,28 @@ async def register(ctx: Ctx, p: Parse, text: str) -> Ticket:
         source_message_id=ctx.msg.id or ctx.msg_key, due_at=due_at, complexity=complexity)
     await ctx.reply(created_text(t, owners), owners)
     return t
+
+
+async def progress_target(ctx: Ctx, category: str, p: Parse, text: str) -> Ticket | None:
+    """The live ticket a staff message is about: the same thing (category and spot) when
+    the sender owns it or coordinates, or anything at that spot when the message says what
+    is being done ("东门积水已经放了沙袋")."""
+    since = ctx.now - STAFF_NOTE_WINDOW
+    same = await ctx.repo.find_pileon(ctx.group.id, "problem", category, p.building, p.place, since)
+    if same is not None and (ctx.is_owner(same) or await ctx.is_coordinator()):
+        return same
+    if not PROGRESS.search(text) or not (p.building or p.place):
+        return None
+    live = await ctx.repo.tickets(ctx.group.id, kind="problem", newest_first=True,
+                                  statuses=("open", "assigned", "reopened"))
+    return next((t for t in live if t.created_at >= since and (
+        t.building == p.building if p.building else same_place(t.place, p.place))), None)
+
+
+async def is_staff(ctx: Ctx) -> bool:
+    """The sender coordinates or holds a role (九长, property, committees)."""
+    return any(r.member.id == ctx.sender.id for r in await ctx.roles()) \
+        or await ctx.is_coordinator()
 
 
 async def owners_for(ctx: Ctx, kind: str, category: str, building: str | None) -> list[Member]:

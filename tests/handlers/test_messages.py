@@ -208,3 +208,13 @@ async def test_outbox_is_sent_once_and_retried_after_failure(db_url):
         await chat.app.advance_to(chat.clock.now() + timedelta(minutes=5))
         assert len(chat.transport.sent) == 1
         assert await count(chat, OutboxRow, OutboxRow.status == "sent") == 1
+
+
+async def test_owner_progress_note_is_logged_not_a_new_ticket(chat):
+    await chat.say("王阿姨", "东门积水很深，车都开不出去")
+    out = await chat.say("物业小王", "东门积水已经放了沙袋，正在通排水口")
+    assert out == []
+    assert len(await chat.tickets()) == 1
+    async with chat.app.session() as repo:
+        events = await repo.events((await chat.ticket(1)).id)
+    assert [e.kind for e in events][-1] == "commented"

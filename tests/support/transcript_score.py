@@ -16,11 +16,12 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+CONFIG: list[str] = []
 
 
 def run(path: Path) -> dict:
     db = f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/score.db"
-    out = subprocess.run([sys.executable, "-m", "bot", "replay", str(path), "--db", db],
+    out = subprocess.run([sys.executable, "-m", "bot", "replay", str(path), "--db", db] + CONFIG + CONFIG + CONFIG,
                          cwd=ROOT, capture_output=True, text=True, check=True).stdout
     tickets = subprocess.run([sys.executable, "-m", "bot", "tickets", "--db", db, "--json"],
                              cwd=ROOT, capture_output=True, text=True, check=True).stdout
