@@ -32,6 +32,9 @@ MEDIA_QUIET = timedelta(minutes=30)
 ME_TOO = re.compile(r"我(家|们家?|这边|这里)?也(是|一样|这样|坏|停|有)|同样|一样的|\+1|同问")
 MEDIA_NAMES = {"image": "图片", "voice": "语音", "file": "文件", "link": "链接", "video": "视频"}
 CONFIRM_QUESTION = "要登记为问题吗？回复 1 登记，回复 2 不用。"
+# the answer the resolve reply asks for: "如果没修好请回复“没修好”"
+NOT_FIXED = re.compile(r"没(有)?(修|弄|搞|处理)好|还是(坏|不行|不亮|漏|堵|没好|老样子)|还没(好|修好)|"
+                       r"又(坏|不亮|漏|堵)了|根本没(修|弄|处理)")
 _YES = {"1", "是", "要", "登记", "好", "好的", "对", "嗯", "是的", "要的"}
 _NO = {"2", "不", "不用", "不要", "否", "算了", "不是"}
 
@@ -79,7 +82,7 @@ def is_quiet_chat(msg, parser, bot_name: str) -> bool:
         return False
     text = normalise(msg.text, bot_name)
     if not text or text.startswith("/") or text.strip(" 。.!！~") in _YES | _NO \
-            or text != msg.text.strip():
+            or text != msg.text.strip() or NOT_FIXED.search(text):
         return False
     p = plain_parse(parser, text[:MAX_PARSE_CHARS])
     return p.intent == "chat" and p.ticket is None
@@ -119,7 +122,7 @@ async def handle(ctx: Ctx) -> None:
     if ctx.msg.room is None:
         await ctx.reply("私聊只接受协调员的命令（发 /帮助 查看）。反映问题请在群里说，谢谢！")
         return
-    if await answer_prompt(ctx, text):
+    if await answer_prompt(ctx, text) or await answer_not_fixed(ctx, text):
         return
     await understand(ctx, text)
 
@@ -155,6 +158,22 @@ async def answer_prompt(ctx: Ctx, text: str) -> bool:
         return True
     prompt.status = "declined"
     await ctx.reply("好的，不登记。")
+    return True
+
+
+async def answer_not_fixed(ctx: Ctx, text: str) -> bool:
+    """The reporter answering "没修好" to the resolve reply: reopen their resolved ticket
+    (the most recent one resolved within the group's close-after period)."""
+    if not NOT_FIXED.search(text) or "#" in text:
+        return False
+    since = ctx.now - timedelta(days=ctx.gconf.close_after_days)
+    mine = [t for t in await ctx.repo.tickets(ctx.group.id, statuses=("resolved",),
+                                              newest_first=True)
+            if ctx.is_reporter(t) and t.resolved_at and t.resolved_at >= since]
+    if not mine:
+        return False
+    mine.sort(key=lambda t: t.resolved_at, reverse=True)
+    await T.reopen(ctx, mine[0], "报告人反映没修好")
     return True
 
 

@@ -108,3 +108,19 @@ async def test_llm_endpoint_down_falls_back_to_asking(tmp_path):
     async with Chat(f"sqlite+aiosqlite:///{tmp_path}/d.db", config=config) as chat:
         out = await chat.say("王阿姨", "垃圾桶那边味道有点大")
         assert "要登记为问题吗" in out[0].text
+
+
+@pytest.mark.parametrize("answer", ["没修好", "还是坏的", "电梯还是没修好啊[发怒]"])
+async def test_reporter_answering_not_fixed_reopens(chat, answer):
+    await chat.say("王阿姨", "3幢电梯坏了")
+    await chat.say("物业小王", "/办结 1")
+    out = await chat.say("王阿姨", answer)
+    assert "#1" in out[0].text and "已重开" in out[0].text
+    assert (await chat.ticket(1)).status == "reopened"
+
+
+async def test_not_fixed_from_someone_else_changes_nothing(chat):
+    await chat.say("王阿姨", "3幢电梯坏了")
+    await chat.say("物业小王", "/办结 1")
+    await chat.say("李大爷", "没修好")
+    assert (await chat.ticket(1)).status == "resolved"
