@@ -86,7 +86,8 @@ class IntentScorer:
         self._urge(scores, cues["urge"], referenced, has_ticket)
         self._rate(scores, cues["rate"], stars, ironic)
         rumour = any(h.start < RUMOUR_SPAN for h in lex.hits(text, "rumour"))
-        rumour = self._asides(text, scores, cat_hits) or rumour
+        elsewhere, here = self._asides(text, scores, cat_hits)
+        rumour = (rumour or elsewhere) and not here
         _settle(scores, stars, rumour, bool(lex.hits(text, "hypothetical")))
         intent = self._choose(scores, has_ticket)
         category, also = self._category(text, intent, cat_scores, cat_hits)
@@ -94,11 +95,13 @@ class IntentScorer:
         return Reading(scores, intent, _confidence(scores, intent), category, also,
                        dict(cat_scores), urgent, cues)
 
-    def _asides(self, text: str, scores: dict[str, float], cat_hits: list[Hit]) -> bool:
-        """Kinds of message that explain cues away (lexicon [aside.*]); True when one of
-        them says the talk is about somewhere else. A category's "something is wrong"
+    def _asides(self, text: str, scores: dict[str, float],
+                cat_hits: list[Hit]) -> tuple[bool, bool]:
+        """Kinds of message that explain cues away (lexicon [aside.*]). Returns whether
+        one says the talk is about somewhere else, and whether one says it is about this
+        estate after all (a comparison). A category's "something is wrong"
         phrase inside the aside's own words ("可以来摆摊") does not count as a problem."""
-        rumour, danger = False, None
+        rumour, here, danger = False, False, None
         for name, aside in self.lex.asides.items():
             hits = self.lex.hits(text, f"aside:{name}")
             if (len(hits) < aside.min_hits or len(text) < aside.min_len
@@ -118,7 +121,8 @@ class IntentScorer:
             for intent, extra in aside.boost.items():
                 scores[intent] += extra
             rumour = rumour or aside.rumour
-        return rumour
+            here = here or aside.cancel_rumour
+        return rumour, here
 
     def _cues(self, text: str) -> dict[str, list[Hit]]:
         cues = {name: self.lex.hits(text, f"intent:{name}") for name in self.lex.intents}

@@ -118,6 +118,7 @@ class Aside:
     unless_urgent: bool
     unless_place: bool
     rumour: bool
+    cancel_rumour: bool
     veto: tuple[str, ...]
     requires: re.Pattern | None
 
@@ -136,6 +137,7 @@ class Aside:
         self.unless_urgent = bool(table.get("unless_urgent", False))
         self.unless_place = bool(table.get("unless_place", False))
         self.rumour = bool(table.get("rumour", False))
+        self.cancel_rumour = bool(table.get("cancel_rumour", False))
         self.veto = tuple(table.get("veto", ()))
         self.requires = re.compile(table["requires"]) if table.get("requires") else None
 
