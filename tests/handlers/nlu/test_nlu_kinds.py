@@ -88,6 +88,18 @@ def test_offer_urge_resolve_by_kind(parser, text, intent):
     ("看人家小区都有充电棚，我们什么时候也建一个", "need"),
     ("我是退休电工，有线路问题可以找我", "offer"),
     ("这两天老有人冒充燃气公司的来敲门，要检查管道，大家别开门", "report"),
+    ("跟别的小区比，我们的垃圾房脏多了，苍蝇一堆", "report"),  # a comparison is about us
+    ("我是舞蹈队的团长，活动室的空调坏了，能不能找人修一下", "report"),
 ])
 def test_asides_give_way_to_a_problem(parser, text, intent):
+    assert intent_of(parser, text) == intent
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("对门的鞋柜堆在过道里，跟她说了好几次还是照样", "report"),  # not urge
+    ("楼上的狗天天半夜叫，沟通过好几回都不理", "report"),  # not resolve
+    ("车位管理费凭什么又涨了，业委会知道吗", "report"),  # rhetoric, not a question
+    ("明天几点停水？", "chat"),  # a question asking information stays chat
+])
+def test_complaints_are_not_questions_or_urging(parser, text, intent):
     assert intent_of(parser, text) == intent
