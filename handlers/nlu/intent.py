@@ -18,7 +18,8 @@ from handlers.nlu.model import category_model
 NEGATIONS = ("没", "未", "不", "没有", "还没", "别", "无")
 QUESTION_AFTER = ("吗", "没", "?", "？", "了吗", "了没", "了？", "了?")
 # "沟通过了，还是不理": a resolve cue that the next words take back
-UNDONE_AFTER = ("都不", "也不", "还是", "还不", "没用", "不听", "不理", "照样", "依旧", "也没", "都没")
+UNDONE_AFTER = ("都不", "也不", "还是", "还不", "没用", "不听", "不理", "照样", "依旧", "也没", "都没",
+                "一个通宵", "一整夜", "一晚上", "一整天", "一夜")
 # "处理得怎么样了": asks after the work, judges nothing
 ASKED_AFTER = ("怎么样", "怎样", "如何", "咋样", "好了没", "好了吗")
 TIE_ORDER = ("resolve", "rate", "urge", "offer", "need", "report", "chat")
