@@ -82,7 +82,7 @@ def is_quiet_chat(msg, parser, bot_name: str) -> bool:
         return False
     text = normalise(msg.text, bot_name)
     if not text or text.startswith("/") or text.strip(" 。.!！~") in _YES | _NO \
-            or text != msg.text.strip() or NOT_FIXED.search(text):
+            or text != msg.text.strip() or NOT_FIXED.search(text) or T.PROGRESS.search(text):
         return False
     p = plain_parse(parser, text[:MAX_PARSE_CHARS])
     return p.intent == "chat" and p.ticket is None
@@ -188,6 +188,9 @@ async def understand(ctx: Ctx, text: str) -> None:
     if ctx.refine is not None:  # the optional LLM, for messages in the unsure band only
         p = await ctx.refine(p, clipped)
     nlu = ctx.config.nlu
+    if p.intent == "chat" and T.PROGRESS.search(clipped):  # staff saying what is being done
+        await T.note_progress(ctx, p, clipped)
+        return
     if p.intent in ACTIONABLE:
         if p.confidence >= nlu.ticket_threshold:
             await T.register(ctx, p, text)

@@ -88,11 +88,9 @@ async def register(ctx: Ctx, p: Parse, text: str) -> Ticket:
     kind = KIND_OF_INTENT.get(p.intent, "problem")
     category = p.category or "other"
     window = timedelta(minutes=ctx.gconf.pileon_window_minutes)
-    if kind == "problem" and not p.urgent and await is_staff(ctx):
-        note_on = await progress_target(ctx, category, p, text)
+    if kind == "problem" and not p.urgent:
+        note_on = await note_progress(ctx, p, text)
         if note_on is not None:  # staff on a live ticket: a progress note, no new ticket
-            await ctx.repo.add_event(note_on.id, "commented", ctx.sender, ctx.now,
-                                     {"text": text[:500], "message": ctx.msg.id or ctx.msg_key})
             return note_on
     if kind == "problem" and window:
         same = await ctx.repo.find_pileon(ctx.group.id, kind, category, p.building, p.place,
@@ -111,6 +109,17 @@ async def register(ctx: Ctx, p: Parse, text: str) -> Ticket:
         building=p.building, unit=p.unit, room=p.room, place=p.place,
         source_message_id=ctx.msg.id or ctx.msg_key, due_at=due_at, complexity=complexity)
     await ctx.reply(created_text(t, owners), owners)
+    return t
+
+
+async def note_progress(ctx: Ctx, p: Parse, text: str) -> Ticket | None:
+    """Log what staff say about a live ticket on it (silently); the ticket, if any."""
+    if not await is_staff(ctx):
+        return None
+    t = await progress_target(ctx, p.category or "other", p, text)
+    if t is not None:
+        await ctx.repo.add_event(t.id, "commented", ctx.sender, ctx.now,
+                                 {"text": text[:500], "message": ctx.msg.id or ctx.msg_key})
     return t
 
 

@@ -31,10 +31,10 @@ class CharNaiveBayes:
         vocab = {f for c in counts.values() for f in c}
         self.labels = sorted(counts)
         self.log_prior = {c: math.log(prior[c] / len(docs)) for c in self.labels}
-        self.log_p = {c: {f: math.log((n + ALPHA) / (sum(counts[c].values()) + ALPHA * len(vocab)))
-                          for f, n in counts[c].items()} for c in self.labels}
-        self.log_unseen = {c: math.log(ALPHA / (sum(counts[c].values()) + ALPHA * len(vocab)))
-                           for c in self.labels}
+        denom = {c: sum(counts[c].values()) + ALPHA * len(vocab) for c in self.labels}
+        self.log_p = {c: {f: math.log((n + ALPHA) / denom[c]) for f, n in counts[c].items()}
+                      for c in self.labels}
+        self.log_unseen = {c: math.log(ALPHA / denom[c]) for c in self.labels}
         self.vocab = vocab
 
     def posterior(self, text: str) -> dict[str, float]:

@@ -9,6 +9,7 @@ from handlers.nlu.intent import IntentScorer
 from handlers.nlu.lexicon import Lexicon
 from handlers.nlu.numbers import LocationReader, blank, find_ticket
 from handlers.nlu.record import Parse, ParseContext
+from handlers.nlu.second_opinion import SecondOpinion
 from handlers.nlu.settings import NluSettings
 from handlers.nlu.summary import Summarizer
 from handlers.nlu.text import clean
@@ -27,6 +28,7 @@ class Parser:
         self.locations = LocationReader(self.lexicon.building_suffixes,
                                         self.lexicon.building_aliases)
         self.summary = Summarizer(self.lexicon)
+        self.second = SecondOpinion()
 
     def parse(self, text: str, ctx: ParseContext | None = None) -> Parse:
         p = Parse(text=text)
@@ -41,6 +43,8 @@ class Parser:
         r = self.scorer.read(own, has_ticket=ticket is not None or quoted_ticket is not None,
                              has_quote=c.quote is not None, stars=c.stars, ironic=c.ironic)
         p.intent, p.confidence, p.urgent = r.intent, r.confidence, r.urgent
+        if ticket is None and quoted_ticket is None and c.quote is None and not p.urgent:
+            p.intent, p.confidence = self.second.review(own, p.intent, p.confidence)
         p.category, p.also = r.category, r.also
         p.ticket = ticket if ticket is not None else quoted_ticket
         self._locate(p, own, c.quote)

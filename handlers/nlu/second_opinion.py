@@ -1,0 +1,54 @@
+"""A second opinion on whether a message asks anyone to act (report, need, offer).
+
+The rules (lexicon and intent scorer) read what they know well; on wording they have
+never seen they can be fooled either way. A character naive Bayes model trained at
+start-up on this project's own labelled messages (data/intent_examples.jsonl: written
+for the project by several people, never the shared dev set) checks them:
+
+- the rules call it actionable without being sure (< SURE), but the model is sure it
+  is not (P < VETO): chat;
+- the rules call it chat without conviction, but the model is sure it is actionable
+  (P > RESCUE): a report in the asking band, so the bot asks before registering it.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+from handlers.nlu.model import CharNaiveBayes, features
+from handlers.nlu.record import ACTIONABLE
+
+VETO = 0.2
+SURE = 0.95  # rules this sure are not overruled
+RESCUE = 0.95
+RESCUE_BELOW = 0.7  # only chat readings less sure than this can be rescued
+RESCUED_CONFIDENCE = 0.6  # inside the default asking band (0.45–0.7)
+HEAD = 200
+
+
+def actionable_model() -> CharNaiveBayes:
+    raw = resources.files("handlers.nlu").joinpath("data/intent_examples.jsonl").read_text("utf-8")
+    rows = [json.loads(line) for line in raw.splitlines() if line.strip()]
+    return CharNaiveBayes([("act" if r["intent"] in ACTIONABLE else "no", features(r["text"]))
+                           for r in rows])
+
+
+class SecondOpinion:
+    def __init__(self) -> None:
+        self.model = actionable_model()
+
+    def p_actionable(self, text: str) -> float | None:
+        post = self.model.posterior(text[:HEAD])  # what a message is about comes first
+        return post.get("act") if post else None
+
+    def review(self, text: str, intent: str, confidence: float) -> tuple[str, float]:
+        """The intent and confidence after the model's check."""
+        pa = self.p_actionable(text)
+        if pa is None:
+            return intent, confidence
+        if intent in ACTIONABLE and confidence < SURE and pa < VETO:
+            return "chat", max(0.5, 1 - pa) * 0.8
+        if intent == "chat" and confidence < RESCUE_BELOW and pa > RESCUE:
+            return "report", RESCUED_CONFIDENCE
+        return intent, confidence
