@@ -48,7 +48,7 @@ class SecondOpinion:
         if pa is None:
             return intent, confidence
         if intent in ACTIONABLE and confidence < SURE and pa < VETO:
-            return "chat", max(0.5, 1 - pa) * 0.8
+            return "chat", round(max(0.5, 1 - pa) * 0.8, 3)
         if intent == "chat" and confidence < RESCUE_BELOW and pa > RESCUE:
             return "report", RESCUED_CONFIDENCE
         return intent, confidence
