@@ -296,10 +296,6 @@ class Application:
         """Send every due outbox row now; return how many the transport confirmed."""
         return await self.sender.flush(force)
 
-    def wake_sender(self) -> None:
-        self.sender.wake()
-
-    # timed work -----------------------------------------------------------
     async def tick(self) -> None:
         now = self.clock.now()
         for job in TIMED_JOBS:

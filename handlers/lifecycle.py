@@ -71,6 +71,3 @@ def transition(status: str, action: str, number: int) -> str:
         raise Refused(_WHY_NOT[status].format(n=number, hint=hint) + "。")
     return rule.target or status
 
-
-def allowed(status: str, action: str) -> bool:
-    return status in RULES[action].sources

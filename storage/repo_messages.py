@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -76,9 +76,6 @@ class MessageRepo(RepoBase):
         res = await self.s.execute(stmt, inbox_row(msg, key, status, lease_until))
         return res.rowcount == 1
 
-    async def inbox_status(self, key: str) -> str | None:
-        return (await self.s.execute(select(InboxRow.status).where(InboxRow.msg_key == key))).scalar()
-
     async def inbox_mark(self, key: str, status: str, now: datetime, error: str | None = None) -> None:
         await self.s.execute(_INBOX_MARK, {"k": key, "b_status": status, "b_at": now, "b_error": error})
 
@@ -118,10 +115,6 @@ class MessageRepo(RepoBase):
             InboxRow.at >= since).limit(1)
         return (await self.s.execute(q)).first() is not None
 
-    async def inbox_text(self, transport: str, room: str | None, msg_id: str) -> str | None:
-        key = f"{transport}:{room or 'dm'}:{msg_id}"
-        return (await self.s.execute(select(InboxRow.text).where(InboxRow.msg_key == key))).scalar()
-
     async def enqueue(self, *, text: str, now: datetime, group_id: int | None = None,
                       room: str | None = None, to: Person | None = None,
                       mentions: Sequence[Person] = (), in_reply_to: str | None = None,
@@ -157,10 +150,6 @@ class MessageRepo(RepoBase):
             .values(next_attempt_at=lease_until, attempts=OutboxRow.attempts + 1)
             .returning(*OutboxRow.__table__.c))
         return sorted((_outgoing(r) for r in res.all()), key=lambda o: o.outbox_id)
-
-    async def next_outbox_due(self) -> datetime | None:
-        return (await self.s.execute(select(func.min(OutboxRow.next_attempt_at))
-                                     .where(OutboxRow.status == "pending"))).scalar()
 
     async def outbox_attempts(self, outbox_id: int) -> int:
         return (await self.s.execute(select(OutboxRow.attempts)
