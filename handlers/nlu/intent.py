@@ -196,6 +196,8 @@ class IntentScorer:
         """No lexicon word decides: the character model's guess, or "other"."""
         if intent not in ("report", "need"):
             return None
+        if sum("\u4e00" <= c <= "\u9fff" for c in text) < 3:
+            return "other"  # a word or two is no evidence of a kind
         guess, p = self.model.predict(text)
         return guess if guess and p >= MODEL_MIN_P else "other"
 
