@@ -59,10 +59,18 @@ class CharNaiveBayes:
         return best, post[best]
 
 
-def category_model(lexicon_words: dict[str, list[str]]) -> CharNaiveBayes:
-    text = resources.files("handlers.nlu").joinpath("data/category_examples.jsonl").read_text("utf-8")
-    docs = [(r["category"], features(r["text"]))
-            for r in map(json.loads, filter(str.strip, text.splitlines()))]
+def examples(name: str) -> list[dict]:
+    """The rows of one of the package's example files (data/NAME)."""
+    text = resources.files("handlers.nlu").joinpath(f"data/{name}").read_text("utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def train_category(rows: list[dict], lexicon_words: dict[str, list[str]]) -> CharNaiveBayes:
+    docs = [(r["category"], features(r["text"])) for r in rows]
     for category, words in lexicon_words.items():
         docs += [(category, features(w) * 2) for w in words]
     return CharNaiveBayes(docs)
+
+
+def category_model(lexicon_words: dict[str, list[str]]) -> CharNaiveBayes:
+    return train_category(examples("category_examples.jsonl"), lexicon_words)

@@ -13,10 +13,7 @@ for the project by several people, never the shared dev set) checks them:
 
 from __future__ import annotations
 
-import json
-from importlib import resources
-
-from handlers.nlu.model import CharNaiveBayes, features
+from handlers.nlu.model import CharNaiveBayes, examples, features
 from handlers.nlu.record import ACTIONABLE
 
 VETO = 0.2
@@ -27,11 +24,13 @@ RESCUED_CONFIDENCE = 0.6  # inside the default asking band (0.45–0.7)
 HEAD = 200
 
 
-def actionable_model() -> CharNaiveBayes:
-    raw = resources.files("handlers.nlu").joinpath("data/intent_examples.jsonl").read_text("utf-8")
-    rows = [json.loads(line) for line in raw.splitlines() if line.strip()]
+def train_actionable(rows: list[dict]) -> CharNaiveBayes:
     return CharNaiveBayes([("act" if r["intent"] in ACTIONABLE else "no", features(r["text"]))
                            for r in rows])
+
+
+def actionable_model() -> CharNaiveBayes:
+    return train_actionable(examples("intent_examples.jsonl"))
 
 
 class SecondOpinion:
