@@ -28,6 +28,7 @@ WEAK_CHAT_CAP = 2.0
 MODEL_MIN_P = 0.4  # without lexicon words, the model's guess must be at least this likely
 MODEL_WEIGHT = 1.0  # the model's probability beside lexicon weights scaled to [0, 1]
 RUMOUR_SPAN = 12  # "听说…" / "隔壁小区…" near the start: talk about elsewhere
+DANGER_WEIGHT = 3.0  # a danger word (lexicon [urgent]) counts as much as a strong report cue
 
 
 @dataclass(slots=True)
@@ -79,6 +80,9 @@ class IntentScorer:
         scores["chat"] -= max(0.0, weak_chat - WEAK_CHAT_CAP)  # "大家", "谢谢", "吗" add up little
         subject = max(cat_scores.values(), default=0.0)
         scores["report"] = self._report(scores["report"], problem, subject)
+        danger = self._urgent(text)
+        if danger:  # danger to people or property now is a problem to handle
+            scores["report"] += DANGER_WEIGHT
         if scores["need"]:
             scores["need"] += min(subject, 4.0) * 0.5
         if not any(w in text for w in lex.first_person):
@@ -92,7 +96,7 @@ class IntentScorer:
         _settle(scores, stars, rumour, bool(lex.hits(text, "hypothetical")))
         intent = self._choose(scores, has_ticket)
         category, also = self._category(text, intent, cat_scores, cat_hits)
-        urgent = intent == "report" and not rumour and self._urgent(text)
+        urgent = intent == "report" and not rumour and danger
         return Reading(scores, intent, _confidence(scores, intent), category, also,
                        dict(cat_scores), urgent, cues)
 
