@@ -4,7 +4,7 @@
 
 Writes handlers/nlu/data/intent_examples.jsonl (text, intent) and appends new report and
 need lines to category_examples.jsonl. Never uses the shared dev set nor the blind set
-kept for measuring (nlu_unseen_b): no text that appears in either is taken.
+kept for measuring (nlu_unseen_b…e): no text that appears in either is taken.
 """
 
 import json
@@ -12,7 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
-KEEP_OUT = ("nlu_dev.jsonl", "nlu_unseen_b.jsonl")
+KEEP_OUT = ("nlu_dev.jsonl", "nlu_unseen_b.jsonl", "nlu_unseen_c.jsonl", "nlu_unseen_d.jsonl", "nlu_unseen_e.jsonl")
 
 
 def rows(path: Path):
@@ -26,7 +26,7 @@ def rows(path: Path):
 
 
 def main() -> None:
-    banned = {t for name in KEEP_OUT for t, _, _ in rows(DATA / name)}
+    banned = {t for name in KEEP_OUT if (DATA / name).exists() for t, _, _ in rows(DATA / name)}
     sources = sorted(p for p in DATA.glob("nlu_*.jsonl") if p.name not in KEEP_OUT)
     sources.append(DATA / "fortnight_c.jsonl")
     seen, intents, cats = set(banned), [], []

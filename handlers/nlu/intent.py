@@ -28,6 +28,8 @@ WEAK_CHAT_CAP = 2.0
 MODEL_MIN_P = 0.4  # without lexicon words, the model's guess must be at least this likely
 MODEL_WEIGHT = 1.0  # the model's probability beside lexicon weights scaled to [0, 1]
 RUMOUR_SPAN = 12  # "听说…" / "隔壁小区…" near the start: talk about elsewhere
+CANCEL_REACH = 16  # a word cancelling a danger ("上次", "没事") counts this near it
+FRAME_SPAN = 6  # ... or anywhere when it opens the message ("那次地下室爆管…")
 DANGER_WEIGHT = 3.0  # a danger word (lexicon [urgent]) counts as much as a strong report cue
 
 
@@ -89,6 +91,8 @@ class IntentScorer:
             scores["offer"] *= 0.6  # offers come from "我", "本人", "家里"
         referenced = has_ticket or has_quote or bool(lex.hits(text, "reference"))
         self._urge(scores, cues["urge"], referenced, has_ticket)
+        if danger and not referenced:  # "到现在还没回来" about a person missing: a first report
+            scores["urge"] *= 0.5
         self._rate(scores, cues["rate"], stars, ironic)
         rumour = any(h.start < RUMOUR_SPAN for h in lex.hits(text, "rumour"))
         elsewhere, here = self._asides(text, scores, cat_hits)
@@ -206,8 +210,17 @@ class IntentScorer:
         return guess if guess and p >= MODEL_MIN_P else "other"
 
     def _urgent(self, text: str) -> bool:
+        """A danger word not negated, with no word saying it is over, past, elsewhere or
+        hypothetical near it ("以前的线老化了" far after "冒火星" does not cancel it)."""
         hits = [h for h in self.lex.hits(text, "urgent") if not _negated(text, h)]
-        return bool(hits) and not self.lex.hits(text, "urgent_cancel")
+        if not hits:
+            return False
+        cancels = self.lex.hits(text, "urgent_cancel")
+        if any(c.start < FRAME_SPAN for c in cancels):
+            return False  # the whole message is framed as past, elsewhere or a notice
+        return any(all(c.end < h.start - CANCEL_REACH or c.start > h.end + CANCEL_REACH
+                       or (c.labels[0][0] == "before" and c.start >= h.start)
+                       for c in cancels) for h in hits)
 
 
 def _category_scores(hits: list[Hit]) -> tuple[dict[str, float], float]:
@@ -238,8 +251,10 @@ def _settle(scores: dict[str, float], stars: int, rumour: bool, hypothetical: bo
         scores["resolve"] *= 0.5
     if scores["rate"] >= 6 or stars:
         scores["report"] *= 0.5
-    if rumour:  # "听说隔壁小区…": talk about elsewhere
+    if rumour:  # "听说隔壁小区…": talk about elsewhere (its fire put out is no resolve here)
         scores["report"] *= 0.2
+        for intent in ("resolve", "rate", "urge"):
+            scores[intent] *= 0.5
         scores["chat"] += 2.0
     if hypothetical:  # "电梯坏了一般找谁修": asks, reports nothing
         scores["report"] *= 0.4

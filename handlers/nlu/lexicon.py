@@ -187,7 +187,8 @@ class Lexicon:
         urgent = raw["urgent"]
         self.urgent = WordSet({w: [("urgent", 3.0)] for w in urgent["strong"] + settings.urgent_words},
                               [(p, (("urgent", 3.0),)) for p in urgent.get("patterns_strong", ())])
-        self.urgent_cancel = WordSet({w: [("cancel", 1.0)] for w in urgent["cancel"]},
+        self.urgent_cancel = WordSet({w: [("cancel", 1.0)] for w in urgent["cancel"]}
+                                     | {w: [("before", 1.0)] for w in urgent.get("cancel_before", ())},
                                      [(p, (("cancel", 1.0),)) for p in urgent.get("cancel_patterns", ())])
         self.category_names = list(raw["category"])
         self.title_problems = WordSet({w: [("problem", 1.0)] for w in raw["summary"]["problems"]})

@@ -103,3 +103,36 @@ def test_asides_give_way_to_a_problem(parser, text, intent):
 ])
 def test_complaints_are_not_questions_or_urging(parser, text, intent):
     assert intent_of(parser, text) == intent
+
+
+@pytest.mark.parametrize("text, urgent", [
+    # a person missing is urgent; a pet or a thing lost is not
+    ("我爸早上出去买菜到现在还没回来，八十多了，有点糊涂，大家帮忙找找", True),
+    ("寻猫：橘猫一只，昨晚在南门走丢了，找到必有重谢", False),
+    # a word framing the message as past cancels its danger; one after it does not
+    ("那回地下室水管爆了，水有半米深，东西全泡了，现在想想都后怕", False),
+    ("配电箱那里在冒火星子啪啪响，以前的线全部老化了，快来人看看", True),
+    # the danger said to be over, or nobody inside
+    ("5幢电梯停在两楼中间了，里面没人，就是用不了", False),
+    # not answering the door for days
+    ("对门阿婆敲门半天没人应，电话也不接，我怕她出事了", True),
+    # figures of speech
+    ("天太热了，出门五分钟人都要着火了", False),
+    ("楼道口的灯泡炸了，玻璃碎了一地", False),
+])
+def test_urgent_is_danger_now(parser, text, urgent):
+    p = parser.parse(text)
+    assert p.urgent is urgent, (text, p.intent)
+    if urgent:
+        assert p.intent == "report"
+
+
+@pytest.mark.parametrize("text", [
+    "我闺蜜住下沙，她们那电梯今天又关人了，还是我们这边好",
+    "我姐住的那个小区地下车库昨天淹了，好多车泡在水里",
+    "老家那边又停电了，我妈打电话说热得睡不着",
+    "我们公司楼下的电梯天天坏，真服了",
+    "我家卫生间灯泡坏了，老公说晚上去买个换",
+])
+def test_talk_of_elsewhere_or_ones_own_fix_is_chat(parser, text):
+    assert parser.parse(text).intent == "chat"
