@@ -21,6 +21,7 @@ from handlers.commands.registry import (
 from handlers.context import Ctx
 from handlers.nlu import Parse, ParseContext
 from handlers.nlu.record import ACTIONABLE
+from handlers.nlu.text import clean
 from storage.repo import recent_context
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,8 @@ def is_quiet_chat(msg, parser, bot_name: str) -> bool:
             or text != msg.text.strip() or NOT_FIXED.search(text) or T.PROGRESS.search(text):
         return False
     p = plain_parse(parser, text[:MAX_PARSE_CHARS])
-    return p.intent == "chat" and p.ticket is None
+    echo = (p.building or p.place) and T.ECHO.search(text[:60])  # may confirm a live report
+    return p.intent == "chat" and p.ticket is None and not echo
 
 
 _PLAIN: OrderedDict[tuple[int, str], Parse] = OrderedDict()
@@ -191,6 +193,12 @@ async def understand(ctx: Ctx, text: str) -> None:
     if p.intent == "chat" and T.PROGRESS.search(clipped):  # staff saying what is being done
         await T.note_progress(ctx, p, clipped)
         return
+    if p.ticket is None and p.intent in ("chat", "report"):
+        quote = ctx.msg.quoted_text or clean(clipped).quote
+        echoed = await T.echo_target(ctx, p, clipped, quote)
+        if echoed is not None:
+            await T.merge_into(ctx, echoed, p)
+            return
     if p.intent in ACTIONABLE:
         if p.confidence >= nlu.ticket_threshold:
             await T.register(ctx, p, text)

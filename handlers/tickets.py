@@ -27,6 +27,14 @@ PROGRESS = re.compile(
     r"已经?(放|贴|封|修|换|通知|联系|安排|处理|报修|清|派)|正在(修|处理|清|通|抢修|排|联系)|"
     r"在修|安排了|联系了|看过了|去看|去查|查过|查一下|下了(告知书|通知)|责令|整改|"
     r"(明天|后天|周.|礼拜.|下午|上午|马上|等下).{0,6}(来|去)(修|处理|看|查)|厂家.{0,6}来修")
+# a neighbour confirming a live report of the last few hours joins it ("9幢我也闻到了",
+# "10幢那个滑梯确实裂了", or quoting it): any echo for a message read as chat, a firm one
+# for a report of another kind at the same spot ("5幢电梯也坏了" is a new problem)
+ECHO_WINDOW = timedelta(hours=3)
+ECHO = re.compile(r"我(家|们家?|这边|这里|刚才|刚刚|早上|昨天)?也|也(看到|闻到|听到|碰到|遇到|发现|是)|"
+                  r"对的|是的|确实|真的|没错|同样|一样|\+1|同感|同问")
+ECHO_FIRM = re.compile(r"我(家|们家?|这边|这里|刚才|刚刚|早上|昨天)?也(看到|闻到|听到|碰到|遇到|发现|觉得|按了|敲了)|"
+                       r"对的|是的|确实|真的|没错|\+1|同感")
 # who may take each action, besides coordinators
 _PARTY = {"resolve": "owner", "acknowledge": "owner", "urge": "reporter", "rate": "reporter",
           "reopen": "reporter"}
@@ -110,6 +118,35 @@ async def register(ctx: Ctx, p: Parse, text: str) -> Ticket:
         source_message_id=ctx.msg.id or ctx.msg_key, due_at=due_at, complexity=complexity)
     await ctx.reply(created_text(t, owners), owners)
     return t
+
+
+async def echo_target(ctx: Ctx, p: Parse, text: str, quote: str | None) -> Ticket | None:
+    """The live problem a message confirms, if it is one: it quotes the report's words, or
+    says "我也…" / "确实" about the same building or spot as exactly one report of the last
+    few hours (by someone else). None when nothing fits or several do."""
+    firm = ECHO_FIRM.search(text[:60])
+    if not quote and not (firm or (p.intent == "chat" and ECHO.search(text[:60]))):
+        return None
+    since = ctx.now - ECHO_WINDOW
+    live = [t for t in await ctx.repo.tickets(ctx.group.id, kind="problem", newest_first=True,
+                                              statuses=("open", "assigned", "reopened"))
+            if not ctx.is_reporter(t)]
+    if quote:
+        head = "".join(quote.split())[:12]
+        quoted = [t for t in live if head and head in "".join(t.text.split())]
+        if len(quoted) == 1 and (p.intent == "chat" or firm or ECHO.search(text)
+                                 or p.category in (None, quoted[0].category)):
+            return quoted[0]
+        if not firm:
+            return None
+    recent = [t for t in live if t.created_at >= since]
+    if p.building:
+        fits = [t for t in recent if t.building == p.building]
+    elif p.place:
+        fits = [t for t in recent if same_place(t.place, p.place)]
+    else:
+        return None
+    return fits[0] if len(fits) == 1 else None
 
 
 async def note_progress(ctx: Ctx, p: Parse, text: str) -> Ticket | None:

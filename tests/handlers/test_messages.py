@@ -49,6 +49,32 @@ async def test_same_category_other_building_is_a_new_ticket(chat):
     assert "已登记 #2" in out[0].text
 
 
+async def test_neighbour_confirming_a_report_joins_it(chat):
+    await chat.say("王阿姨", "9幢楼道里好重的煤气味，是不是哪家漏气了")
+    out = await chat.say("李大爷", "9幢我也闻到了 好像是从三楼传出来的")
+    assert "已合并到 #1" in out[0].text
+    assert [r.name for r in (await chat.tickets())[0].reporters] == ["王阿姨", "李大爷"]
+
+
+async def test_confirmation_in_other_words_joins_too(chat):
+    await chat.say("王阿姨", "10幢楼下儿童滑梯的塑料板裂开了，有个尖角")
+    out = await chat.say("李大爷", "10幢那个滑梯确实裂了 还有小朋友在上面玩")
+    assert "已合并到 #1" in out[0].text and len(await chat.tickets()) == 1
+
+
+async def test_another_problem_in_the_same_building_is_new(chat):
+    await chat.say("王阿姨", "5幢楼道灯坏了，晚上黑乎乎的")
+    out = await chat.say("李大爷", "5幢电梯也坏了，停在三楼不动")
+    assert "已登记 #2" in out[0].text
+
+
+async def test_confirmation_without_a_recent_report_stays_silent(chat):
+    from datetime import timedelta
+    await chat.say("王阿姨", "9幢楼道里好重的煤气味，是不是哪家漏气了")
+    assert await chat.say("李大爷", "对的 7幢那边我也看到了", after=timedelta(minutes=5)) == []
+    assert len(await chat.tickets()) == 1
+
+
 async def test_pile_on_window_is_configurable(db_url):
     config = load_config(None)
     config.defaults.pileon_window_minutes = 30
