@@ -15,6 +15,10 @@ from handlers.nlu.summary import Summarizer
 from handlers.nlu.text import clean
 
 _CJK_OR_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+# a turn from small talk to the point of a message
+_TURN = re.compile(r"(就是|另外|对了|顺便|还有(个|一个|件)事|说个事|讲个事|讲一声|说一声|我反映|想反映)")
+TURN_SURE = 0.8  # the rules alone, or
+TURN_MODEL = 0.9  # the second opinion this sure it asks someone to act
 _SCORE = re.compile(r"(?:打|给)\s*([1-5一二三四五])\s*分")
 
 
@@ -42,6 +46,8 @@ class Parser:
         own = blank(c.text, span)
         r = self.scorer.read(own, has_ticket=ticket is not None or quoted_ticket is not None,
                              has_quote=c.quote is not None, stars=c.stars, ironic=c.ironic)
+        if r.intent == "chat" and ticket is None and quoted_ticket is None and c.quote is None:
+            r = self._point_after_pleasantries(own) or r
         p.intent, p.confidence, p.urgent = r.intent, r.confidence, r.urgent
         if ticket is None and quoted_ticket is None and c.quote is None and not p.urgent:
             p.intent, p.confidence = self.second.review(own, p.intent, p.confidence)
@@ -59,6 +65,21 @@ class Parser:
         if ctx is not None:
             resolve_reference(p, ctx, self.settings)
         return p
+
+    def _point_after_pleasantries(self, text: str):
+        """"早上好各位 今天太阳好 就是我们十一幢后面的阴沟又臭了": greetings and small talk
+        first, the point after a turn ("就是", "另外", "对了"…). The reading of the part
+        after the turn when it is a sure report, need or offer; else None."""
+        m = _TURN.search(text, 4)
+        if m is None or len(text) - m.end() < 6:
+            return None
+        rest = text[m.end():]
+        tail = self.scorer.read(rest, has_ticket=False, has_quote=False, stars=0, ironic=False)
+        if tail.intent not in ("report", "need", "offer") or tail.confidence < 0.5:
+            return None
+        if tail.confidence >= TURN_SURE or (self.second.p_actionable(rest) or 0.0) >= TURN_MODEL:
+            return tail
+        return None
 
     def _no_words(self, p: Parse, c) -> Parse:
         """Empty, or only emoji: chat, unless it is a row of stars on a quoted ticket."""
