@@ -136,3 +136,17 @@ def test_urgent_is_danger_now(parser, text, urgent):
 ])
 def test_talk_of_elsewhere_or_ones_own_fix_is_chat(parser, text):
     assert parser.parse(text).intent == "chat"
+
+
+@pytest.mark.parametrize("text, intent", [
+    # greetings and small talk first, the point after a turn
+    ("大家早上好 今天天气真好 就是我们七幢门口的垃圾桶又满出来了 臭得很", "report"),
+    ("元宵节快乐 祝大家团团圆圆 另外三幢楼道的灯坏了好几天了 麻烦物业看看", "report"),
+    ("今天天气不错 就是风有点大", "chat"),
+    # a memory, unless it says the thing is back
+    ("前些年我们这里一下雨弄堂里水就到膝盖 现在好多了", "chat"),
+    ("那年冬天水管冻裂了 多亏物业的师傅半夜来关的阀门", "chat"),
+    ("以前楼道灯就老坏 现在又不亮了 三幢二单元", "report"),
+])
+def test_where_the_point_of_a_message_is(parser, text, intent):
+    assert parser.parse(text).intent == intent
