@@ -22,6 +22,7 @@ RESCUE = 0.95
 RESCUE_BELOW = 0.7  # only chat readings less sure than this can be rescued
 RESCUED_CONFIDENCE = 0.6  # inside the default asking band (0.45–0.7)
 HEAD = 200
+OTHER_MIN = 1.5  # a vetoed report is urging, done or judged only on this much evidence
 
 
 def train_actionable(rows: list[dict]) -> CharNaiveBayes:
@@ -41,13 +42,19 @@ class SecondOpinion:
         post = self.model.posterior(text[:HEAD])  # what a message is about comes first
         return post.get("act") if post else None
 
-    def review(self, text: str, intent: str, confidence: float) -> tuple[str, float]:
-        """The intent and confidence after the model's check."""
+    def review(self, text: str, intent: str, confidence: float,
+               scores: dict[str, float] | None = None) -> tuple[str, float]:
+        """The intent and confidence after the model's check. A vetoed report becomes
+        the rules' best reading that asks nobody to act anew (urging, done, judged, chat)."""
         pa = self.p_actionable(text)
         if pa is None:
             return intent, confidence
         if intent in ACTIONABLE and confidence < SURE and pa < VETO:
-            return "chat", round(max(0.5, 1 - pa) * 0.8, 3)
+            rest = {k: v for k, v in (scores or {}).items() if k not in ACTIONABLE}
+            best = max(rest, key=rest.get) if rest else "chat"
+            if best != "chat" and rest[best] < OTHER_MIN:
+                best = "chat"
+            return best, round(max(0.5, 1 - pa) * 0.8, 3)
         if intent == "chat" and confidence < RESCUE_BELOW and pa > RESCUE:
             return "report", RESCUED_CONFIDENCE
         return intent, confidence
