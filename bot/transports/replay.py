@@ -2,7 +2,8 @@
 
 Input lines: {"at": ISO time, "room": …, "from": name, "text": …, "mentions": [names],
 "id": "m1", "quote": "m0", "kind": "image"} (mentions, id, quote, kind optional).
-Senders are identified by display name.
+Senders are identified by display name. Common other names for the fields are read too
+("time"/"timestamp" (ISO or epoch seconds), "sender"/"speaker", "group", "content"; see ALIASES).
 """
 
 from __future__ import annotations
@@ -51,13 +52,38 @@ def read_transcript(lines: Iterable[str], bot_name: str) -> Iterator[Incoming]:
         yield to_incoming(obj, n, bot_name)
 
 
+# other names exports use for the same fields (first found wins)
+ALIASES = {
+    "at": ("time", "ts", "timestamp", "datetime", "date", "sent_at", "created_at"),
+    "room": ("group", "chat", "room_name", "room_topic", "topic", "group_name"),
+    "from": ("sender", "speaker", "user", "name", "author", "nick", "nickname", "talker"),
+    "text": ("content", "message", "msg", "body"),
+    "id": ("msg_id", "message_id", "mid"),
+    "quote": ("quoted", "quoted_id", "reply_to", "in_reply_to"),
+}
+
+
+def _canonical(obj: dict) -> dict:
+    out = dict(obj)
+    for key, names in ALIASES.items():
+        if key not in out:
+            found = next((k for k in names if k in obj), None)
+            if found is not None:
+                out[key] = obj[found]
+    if isinstance(out.get("at"), (int, float)):  # epoch seconds (or milliseconds)
+        ts = out["at"] / 1000 if out["at"] > 1e11 else out["at"]
+        out["at"] = datetime.fromtimestamp(ts, ZoneInfo("Asia/Shanghai")).isoformat()
+    return out
+
+
 def to_incoming(obj: dict, n: int, bot_name: str) -> Incoming:
+    obj = _canonical(obj)
     missing = [k for k in ("at", "room", "from", "text") if k not in obj]
     if missing:
         raise TranscriptError(f"line {n}: missing {', '.join(missing)}; "
                               'e.g. {"at": "2026-03-02T08:15:00+08:00", "room": "…", "from": "王阿姨", "text": "…"}')
     try:
-        at = datetime.fromisoformat(obj["at"])
+        at = datetime.fromisoformat(str(obj["at"]).replace("Z", "+00:00"))
     except (TypeError, ValueError):
         raise TranscriptError(f"line {n}: 'at' must be an ISO time like 2026-03-02T08:15:00+08:00") from None
     if at.tzinfo is None:

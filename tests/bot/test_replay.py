@@ -140,3 +140,23 @@ def test_transcript_without_ids_and_with_mentions_of_the_bot(tmp_path):
     out = lines_of(gongzhi("replay", str(t)).stdout)
     assert len(out) == 1  # same time, room, sender and text: one message delivered twice
     assert out[0]["in_reply_to"] is None and "/上报" in out[0]["text"]
+
+
+def test_transcripts_exported_with_other_field_names_are_read():
+    from bot.transports.replay import read_transcript
+
+    lines = [
+        '{"timestamp": 1779000000, "group": "和睦共治群", "sender": "王阿姨", "content": "3幢电梯坏了", "msg_id": "x1"}',
+        '{"time": "2026-05-17T08:00:00Z", "chat": "和睦共治群", "speaker": "李大爷", "message": "早上好"}',
+    ]
+    first, second = read_transcript(lines, "小治")
+    assert (first.room, first.sender.name, first.text, first.id) == ("和睦共治群", "王阿姨", "3幢电梯坏了", "x1")
+    assert first.at.utcoffset().total_seconds() == 8 * 3600
+    assert second.at.isoformat() == "2026-05-17T08:00:00+00:00" and second.text == "早上好"
+
+
+def test_a_line_without_a_sender_names_the_fix():
+    from bot.transports.replay import TranscriptError, read_transcript
+
+    with pytest.raises(TranscriptError, match="line 1: missing from"):
+        list(read_transcript(['{"at": "2026-05-17T08:00:00+08:00", "room": "r", "text": "hi"}'], "小治"))
