@@ -22,7 +22,7 @@ RESCUE = 0.95
 RESCUE_BELOW = 0.7  # only chat readings less sure than this can be rescued
 RESCUED_CONFIDENCE = 0.6  # inside the default asking band (0.45–0.7)
 HEAD = 200
-OTHER_MIN = 1.5  # a vetoed report is urging, done or judged only on this much evidence
+OTHER_MIN = 3.0  # a vetoed report is urging, done or judged only on a strong cue for it
 
 
 def train_actionable(rows: list[dict]) -> CharNaiveBayes:
