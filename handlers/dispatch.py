@@ -191,8 +191,8 @@ async def understand(ctx: Ctx, text: str) -> None:
         p = await ctx.refine(p, clipped)
     nlu = ctx.config.nlu
     if p.intent == "chat" and T.PROGRESS.search(clipped):  # staff saying what is being done
-        await T.note_progress(ctx, p, clipped)
-        return
+        if await T.note_progress(ctx, p, clipped) is not None:
+            return
     if p.ticket is None and p.intent in ("chat", "report"):
         quote = ctx.msg.quoted_text or clean(clipped).quote
         echoed = await T.echo_target(ctx, p, clipped, quote)

@@ -35,6 +35,7 @@ ECHO = re.compile(r"我(家|们家?|这边|这里|刚才|刚刚|早上|昨天)?�
                   r"对的|是的|确实|真的|没错|同样|一样|\+1|同感|同问")
 ECHO_FIRM = re.compile(r"我(家|们家?|这边|这里|刚才|刚刚|早上|昨天)?也(看到|闻到|听到|碰到|遇到|发现|觉得|按了|敲了)|"
                        r"对的|是的|确实|真的|没错|\+1|同感")
+_SPEAKER = re.compile(r"^\s*[^：:\s]{1,16}[：:]")  # "老严：" before a quoted message
 # who may take each action, besides coordinators
 _PARTY = {"resolve": "owner", "acknowledge": "owner", "urge": "reporter", "rate": "reporter",
           "reopen": "reporter"}
@@ -131,11 +132,11 @@ async def echo_target(ctx: Ctx, p: Parse, text: str, quote: str | None) -> Ticke
     live = [t for t in await ctx.repo.tickets(ctx.group.id, kind="problem", newest_first=True,
                                               statuses=("open", "assigned", "reopened"))
             if not ctx.is_reporter(t)]
-    if quote:
-        head = "".join(quote.split())[:12]
+    if quote:  # a reply to a live report, not naming another building, is about it
+        head = "".join(_SPEAKER.sub("", quote).split())[:12]
         quoted = [t for t in live if head and head in "".join(t.text.split())]
-        if len(quoted) == 1 and (p.intent == "chat" or firm or ECHO.search(text)
-                                 or p.category in (None, quoted[0].category)):
+        if len(quoted) == 1 and p.building in (None, quoted[0].building) \
+                and (p.intent == "report" or ECHO.search(text)):
             return quoted[0]
         if not firm:
             return None

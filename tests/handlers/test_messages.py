@@ -244,3 +244,17 @@ async def test_owner_progress_note_is_logged_not_a_new_ticket(chat):
     async with chat.app.session() as repo:
         events = await repo.events((await chat.ticket(1)).id)
     assert [e.kind for e in events][-1] == "commented"
+
+
+async def test_reply_quoting_a_live_report_joins_it(chat):
+    await chat.say("老严", "11幢顶楼那家在楼顶上搭彩钢棚 这几天一直在电焊 敲敲打打")
+    out = await chat.say("李大爷", "「老严：11幢顶楼那家在楼顶上搭彩钢棚 这几天一直在电焊…」\n"
+                                  "- - - - - - - - - - - - - - -\n就在我头顶上 电焊火星子往下掉 吓死人")
+    assert "合并到 #1" in out[0].text and len(await chat.tickets()) == 1
+
+
+async def test_question_quoting_a_report_is_not_a_pile_on(chat):
+    await chat.say("王阿姨", "楼道灯又不亮了")
+    out = await chat.say("网格长", "「王阿姨：楼道灯又不亮了」\n- - - - - - - - - - - - - - -\n王阿姨你是哪一幢哪个单元的？")
+    assert all("合并" not in o.text for o in out)
+    assert [len(t.reporters) for t in await chat.tickets()] == [1]
