@@ -150,3 +150,21 @@ def test_talk_of_elsewhere_or_ones_own_fix_is_chat(parser, text):
 ])
 def test_where_the_point_of_a_message_is(parser, text, intent):
     assert parser.parse(text).intent == intent
+
+
+@pytest.mark.parametrize("text, intent", [
+    # arguing a point in a discussion
+    ("那片草地本来就是大家的 又不是哪一家的菜园子", "chat"),
+    ("说句公道话 保安这个月比以前负责多了 不要一棍子打死", "chat"),
+    # a guide forwarded from an official account
+    ("燃气泄漏怎么办？①不要开关电器；②打开门窗；③到室外拨打电话。——转自燃气集团公众号", "chat"),
+    # volunteering a skill or giving things away
+    ("我会修小家电 电饭煲电风扇坏了可以拿来 免费帮大家看看", "offer"),
+    ("家里有两把旧轮椅 放在南门门卫那里了 要的自己去拿", "offer"),
+    # said to be working again, in two words
+    ("路灯好了 刚刚路过看了一下是亮的", "resolve"),
+    # asked again after an earlier report
+    ("物业 我家门口的地砖那个 已经是第四次问了 回个话好吗", "urge"),
+])
+def test_discussion_offers_and_short_updates(parser, text, intent):
+    assert parser.parse(text).intent == intent
