@@ -100,7 +100,7 @@ class IntentScorer:
         _settle(scores, stars, rumour, bool(lex.hits(text, "hypothetical")))
         intent = self._choose(scores, has_ticket)
         category, also = self._category(text, intent, cat_scores, cat_hits)
-        urgent = intent == "report" and not rumour and danger
+        urgent = intent in ("report", "urge") and not rumour and danger  # a danger pressed on
         return Reading(scores, intent, _confidence(scores, intent), category, also,
                        dict(cat_scores), urgent, cues)
 
@@ -215,6 +215,8 @@ class IntentScorer:
         hits = [h for h in self.lex.hits(text, "urgent") if not _negated(text, h)]
         if not hits:
             return False
+        if self.lex.hits(text, "urgent_confirm"):
+            return True  # "有人烧纸没弄灭 火往车棚那边走了": still going on
         cancels = self.lex.hits(text, "urgent_cancel")
         if any(c.start < FRAME_SPAN for c in cancels):
             return False  # the whole message is framed as past, elsewhere or a notice

@@ -187,6 +187,7 @@ class Lexicon:
         urgent = raw["urgent"]
         self.urgent = WordSet({w: [("urgent", 3.0)] for w in urgent["strong"] + settings.urgent_words},
                               [(p, (("urgent", 3.0),)) for p in urgent.get("patterns_strong", ())])
+        self.urgent_confirm = WordSet({w: [("confirm", 1.0)] for w in urgent.get("confirm", ())})
         self.urgent_cancel = WordSet({w: [("cancel", 1.0)] for w in urgent["cancel"]}
                                      | {w: [("before", 1.0)] for w in urgent.get("cancel_before", ())},
                                      [(p, (("cancel", 1.0),)) for p in urgent.get("cancel_patterns", ())])
@@ -197,7 +198,7 @@ class Lexicon:
             **{f"intent:{k}": v for k, v in self.intents.items()},
             "categories": self.categories, "reference": self.reference, "rumour": self.rumour,
             "hypothetical": self.hypothetical, "urgent": self.urgent,
-            "urgent_cancel": self.urgent_cancel, "places": self.places,
+            "urgent_cancel": self.urgent_cancel, "urgent_confirm": self.urgent_confirm, "places": self.places,
             "title_problems": self.title_problems,
             **{f"aside:{name}": a.words for name, a in self.asides.items()}})
         self._slang_rx = (re.compile("|".join(map(re.escape, sorted(self.slang, key=len, reverse=True))))
