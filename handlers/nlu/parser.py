@@ -15,6 +15,8 @@ from handlers.nlu.summary import Summarizer
 from handlers.nlu.text import clean
 
 _CJK_OR_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+# an example given in quotes ("写清楚几幢几单元，比如“3幢2单元楼道灯坏了”")
+_EXAMPLE = re.compile(r"(比如|例如|譬如|像|举个例子)[：:，, ]?[“\"「『][^”\"」』]{1,40}[”\"」』]")
 # a turn from small talk to the point of a message
 _TURN = re.compile(r"(就是|另外|对了|顺便|还有(个|一个|件)事|说个事|讲个事|讲一声|说一声|我反映|想反映)")
 TURN_SURE = 0.8  # the rules alone, or
@@ -43,7 +45,7 @@ class Parser:
             return self._no_words(p, c)
         ticket, span = find_ticket(c.text)
         quoted_ticket = find_ticket(c.quote)[0] if c.quote else None
-        own = blank(c.text, span)
+        own = _EXAMPLE.sub(" ", blank(c.text, span))  # "比如“3幢楼道灯坏了”" is an example
         r = self.scorer.read(own, has_ticket=ticket is not None or quoted_ticket is not None,
                              has_quote=c.quote is not None, stars=c.stars, ironic=c.ironic)
         if r.intent == "chat" and ticket is None and quoted_ticket is None and c.quote is None:
