@@ -104,7 +104,7 @@ async def main(n: int, groups: int, pg_url: str) -> None:
     console = Console(highlight=False)
     messages = transcript(n, groups)
     console.print(f"{n} messages in {groups} groups "
-                  f"({sum(not m.text.startswith('/') and m.text in CHAT for m in messages) / n:.0%} chat)")
+                  f"({sum(any(m.text.startswith(c) for c in CHAT) for m in messages) / n:.0%} chat)")
     results = {}
     sqlite_url = f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='gongzhi-bench-')}/bench.db"
     results["SQLite"] = await measure(sqlite_url, messages, console)
