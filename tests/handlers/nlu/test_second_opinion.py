@@ -28,3 +28,25 @@ def test_a_long_filler_tail_does_not_hide_a_clear_problem():
 
 def test_no_known_characters_no_opinion():
     assert OPINION.review("👍👍", "chat", 0.9) == ("chat", 0.9)
+
+
+def test_examples_hold_no_text_of_the_sets_kept_for_measuring():
+    import json
+    from pathlib import Path
+
+    from handlers.nlu.model import examples
+
+    data = Path(__file__).resolve().parents[2] / "data"
+    kept = ["nlu_dev.jsonl"] + sorted(p.name for p in data.glob("nlu_unseen_*.jsonl")
+                                      if p.name != "nlu_unseen_a.jsonl")
+    assert len(kept) >= 6
+    measured = {json.loads(line)["text"] for name in kept
+                for line in (data / name).read_text(encoding="utf-8").splitlines() if line.strip()}
+    learned = {r["text"] for r in examples("intent_examples.jsonl")} \
+        | {r["text"] for r in examples("category_examples.jsonl")}
+    assert not measured & learned
+
+
+def test_a_vetoed_report_with_a_strong_urging_cue_is_urging(parser):
+    p = parser.parse("我上次反映的车库漏水 到现在没人管 难道要等淹了车才来？")
+    assert p.intent == "urge"
