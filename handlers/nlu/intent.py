@@ -45,6 +45,7 @@ class Reading:
     category_scores: dict[str, float] = field(default_factory=dict)
     urgent: bool = False
     cues: dict[str, list[Hit]] = field(default_factory=dict)
+    danger: bool = False  # a danger here now, whatever the intent chosen
 
 
 def _negated(text: str, hit: Hit) -> bool:
@@ -97,12 +98,13 @@ class IntentScorer:
         rumour = any(h.start < RUMOUR_SPAN for h in lex.hits(text, "rumour"))
         elsewhere, here = self._asides(text, scores, cat_hits)
         rumour = (rumour or elsewhere) and not here
-        _settle(scores, stars, rumour, bool(lex.hits(text, "hypothetical")))
+        # "千万别开灯别打火" beside a gas smell is no hypothetical
+        _settle(scores, stars, rumour, bool(lex.hits(text, "hypothetical")) and not danger)
         intent = self._choose(scores, has_ticket)
         category, also = self._category(text, intent, cat_scores, cat_hits)
         urgent = intent in ("report", "urge") and not rumour and danger  # a danger pressed on
         return Reading(scores, intent, _confidence(scores, intent), category, also,
-                       dict(cat_scores), urgent, cues)
+                       dict(cat_scores), urgent, cues, danger and not rumour)
 
     def _asides(self, text: str, scores: dict[str, float],
                 cat_hits: list[Hit]) -> tuple[bool, bool]:

@@ -187,7 +187,8 @@ class Lexicon:
         urgent = raw["urgent"]
         self.urgent = WordSet({w: [("urgent", 3.0)] for w in urgent["strong"] + settings.urgent_words},
                               [(p, (("urgent", 3.0),)) for p in urgent.get("patterns_strong", ())])
-        self.urgent_confirm = WordSet({w: [("confirm", 1.0)] for w in urgent.get("confirm", ())})
+        self.urgent_confirm = WordSet({w: [("confirm", 1.0)] for w in urgent.get("confirm", ())},
+                                      [(p, (("confirm", 1.0),)) for p in urgent.get("confirm_patterns", ())])
         self.urgent_cancel = WordSet({w: [("cancel", 1.0)] for w in urgent["cancel"]}
                                      | {w: [("before", 1.0)] for w in urgent.get("cancel_before", ())},
                                      [(p, (("cancel", 1.0),)) for p in urgent.get("cancel_patterns", ())])

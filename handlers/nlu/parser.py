@@ -53,6 +53,7 @@ class Parser:
         p.intent, p.confidence, p.urgent = r.intent, r.confidence, r.urgent
         if ticket is None and quoted_ticket is None and c.quote is None and not p.urgent:
             p.intent, p.confidence = self.second.review(own, p.intent, p.confidence, r.scores)
+        p.urgent = p.urgent or (r.danger and p.intent in ("report", "urge"))
         p.category, p.also = r.category, r.also
         p.ticket = ticket if ticket is not None else quoted_ticket
         self._locate(p, own, c.quote)
