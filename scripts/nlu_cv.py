@@ -24,7 +24,7 @@ from handlers.nlu.parser import Parser  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 DEFAULT = ["nlu_train_c", "nlu_train_d", "nlu_train_e", "nlu_train_f", "nlu_train_g",
-           "nlu_train_h", "nlu_train_i", "nlu_train_j", "nlu_train_k", "nlu_train_l", "nlu_train_m", "nlu_train_n", "nlu_train_o", "nlu_train_p", "nlu_train_q", "nlu_train_r", "nlu_train_t", "nlu_train_u", "nlu_train_v", "nlu_unseen_a", "nlu_kinds_b", "nlu_extra"]
+           "nlu_train_h", "nlu_train_i", "nlu_train_j", "nlu_train_k", "nlu_train_l", "nlu_train_m", "nlu_train_n", "nlu_train_o", "nlu_train_p", "nlu_train_q", "nlu_train_r", "nlu_train_s", "nlu_train_t", "nlu_train_u", "nlu_train_v", "nlu_unseen_a", "nlu_kinds_b", "nlu_extra"]
 SHOW = ["actionable_f1", "chat_false_ticket_rate", "category_acc", "intent_macro_f1",
         "urgent_recall", "location_em_located"]
 
