@@ -7,6 +7,7 @@ import logging
 import re
 from collections import OrderedDict
 from copy import copy
+from dataclasses import replace
 from datetime import timedelta
 
 import handlers.commands  # noqa: F401  (registers every command)
@@ -87,7 +88,7 @@ def is_quiet_chat(msg, parser, bot_name: str) -> bool:
         return False
     p = plain_parse(parser, text[:MAX_PARSE_CHARS])
     echo = (p.building or p.place) and T.ECHO.search(text[:60])  # may confirm a live report
-    return p.intent == "chat" and p.ticket is None and not echo
+    return p.intent == "chat" and p.ticket is None and not echo and not p.maybe
 
 
 _PLAIN: OrderedDict[tuple[int, str], Parse] = OrderedDict()
@@ -204,6 +205,10 @@ async def understand(ctx: Ctx, text: str) -> None:
             await T.register(ctx, p, text)
         elif p.confidence >= nlu.confirm_threshold:
             await ask_to_register(ctx, p, text)
+        return
+    if p.intent == "chat" and p.maybe and p.ticket is None and not ctx.msg.quoted_id:
+        # a report the parser doubts: ask once rather than stay silent or register it
+        await ask_to_register(ctx, replace(p, intent=p.maybe, confidence=nlu.confirm_threshold), text)
         return
     if ctx.msg.quoted_id and p.ticket is not None and p.intent in ("report", "chat") \
             and (p.intent == "report" or ME_TOO.search(clipped)):

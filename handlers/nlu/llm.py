@@ -71,7 +71,8 @@ class LlmRefiner:
     def wants(self, parse: Parse) -> bool:
         s = self.settings
         return (s.llm.enabled and bool(parse.text.strip())
-                and s.confirm_threshold <= parse.confidence < s.ticket_threshold)
+                and (s.confirm_threshold <= parse.confidence < s.ticket_threshold
+                     or parse.maybe is not None))  # a doubted report is unsure too
 
     async def refine(self, parse: Parse, text: str,
                      session: aiohttp.ClientSession | None = None) -> Parse:
@@ -155,7 +156,7 @@ def merge(parse: Parse, record: dict, settings: NluSettings) -> Parse:
     fields["also"] = fields.get("also") or []
     if fields.get("ticket") is None and parse.ticket is not None:
         fields["ticket"] = parse.ticket  # a number the text names is not the model's to drop
-    merged = replace(parse, **fields)
+    merged = replace(parse, **fields, maybe=None)  # the endpoint settles a doubted report
     merged.confidence = max(parse.confidence, settings.ticket_threshold)
     return merged
 

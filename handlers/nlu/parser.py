@@ -48,11 +48,15 @@ class Parser:
         own = _EXAMPLE.sub(" ", blank(c.text, span))  # "比如“3幢楼道灯坏了”" is an example
         r = self.scorer.read(own, has_ticket=ticket is not None or quoted_ticket is not None,
                              has_quote=c.quote is not None, stars=c.stars, ironic=c.ironic)
-        if r.intent == "chat" and ticket is None and quoted_ticket is None and c.quote is None:
-            r = self._point_after_pleasantries(own) or r
+        point = own  # what the second look reads: the point, after any small talk
+        if ticket is None and quoted_ticket is None and c.quote is None:
+            turn = self._point_after_pleasantries(own)
+            if turn is not None:
+                point = turn[1]
+                r = turn[0] if r.intent == "chat" else r
         p.intent, p.confidence, p.urgent = r.intent, r.confidence, r.urgent
         if ticket is None and quoted_ticket is None and c.quote is None and not p.urgent:
-            p.intent, p.confidence = self.second.review(own, p.intent, p.confidence, r.scores)
+            p.intent, p.confidence, p.maybe = self.second.recheck(point, p.intent, p.confidence, r)
         p.urgent = p.urgent or (r.danger and p.intent in ("report", "urge"))
         p.category, p.also = r.category, r.also
         p.ticket = ticket if ticket is not None else quoted_ticket
@@ -81,7 +85,7 @@ class Parser:
         if tail.intent not in ("report", "need", "offer") or tail.confidence < 0.5:
             return None
         if tail.confidence >= TURN_SURE or (self.second.p_actionable(rest) or 0.0) >= TURN_MODEL:
-            return tail
+            return tail, rest
         return None
 
     def _no_words(self, p: Parse, c) -> Parse:

@@ -34,11 +34,14 @@ class Parse:
     rating: int | None = None
     # tickets the message may refer to when context could not single one out
     candidates: list[int] = field(default_factory=list)
+    # an actionable reading the parser doubts too much to give (intent stays chat): the
+    # bot may ask the sender whether to register it
+    maybe: str | None = None
 
     def contract(self) -> dict:
         """The record as `gongzhi parse` prints it (contract fields plus extras)."""
         d = asdict(self)
-        for optional in ("also", "candidates"):
+        for optional in ("also", "candidates", "maybe"):
             if not d[optional]:
                 d.pop(optional)
         return d

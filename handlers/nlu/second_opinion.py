@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from handlers.nlu.model import CharNaiveBayes, examples, features
 from handlers.nlu.record import ACTIONABLE
+from handlers.nlu.stack import Stacker, signals
 
 VETO = 0.4  # chosen by leave-one-set-out figures on the team's sets (scripts/nlu_cv.py)
 SURE = 0.95  # rules this sure are not overruled
@@ -22,6 +23,7 @@ RESCUE = 0.95
 RESCUE_BELOW = 0.7  # only chat readings less sure than this can be rescued
 RESCUED_CONFIDENCE = 0.6  # inside the default asking band (0.45–0.7)
 HEAD = 200
+MAYBE_FROM = 0.45  # a vetoed reading this likely stays a "maybe": the bot may ask about it
 OTHER_MIN = 3.0  # a vetoed report is urging, done or judged only on a strong cue for it
 
 
@@ -37,24 +39,43 @@ def actionable_model() -> CharNaiveBayes:
 class SecondOpinion:
     def __init__(self) -> None:
         self.model = actionable_model()
+        self.stacker = Stacker.shipped()
 
     def p_actionable(self, text: str) -> float | None:
         post = self.model.posterior(text[:HEAD])  # what a message is about comes first
         return post.get("act") if post else None
 
-    def review(self, text: str, intent: str, confidence: float,
-               scores: dict[str, float] | None = None) -> tuple[str, float]:
-        """The intent and confidence after the model's check. A vetoed report becomes
-        the rules' best reading that asks nobody to act anew (urging, done, judged, chat)."""
+    def review(self, text: str, intent: str, confidence: float, reading=None) -> tuple[str, float]:
+        """`recheck` without the doubted reading."""
+        return self.recheck(text, intent, confidence, reading)[:2]
+
+    def recheck(self, text: str, intent: str, confidence: float,
+                reading=None) -> tuple[str, float, str | None]:
+        """The intent and confidence after the second look. A vetoed report becomes the
+        rules' best reading that asks nobody to act anew (urging, done, judged) when that
+        has a strong cue, else chat; a rescued message becomes the rules' best actionable
+        reading in the asking band (the bot asks before registering it). The third value
+        is a vetoed actionable reading that was not unlikely (a "maybe"), else None."""
         pa = self.p_actionable(text)
         if pa is None:
-            return intent, confidence
-        if intent in ACTIONABLE and confidence < SURE and pa < VETO:
-            rest = {k: v for k, v in (scores or {}).items() if k not in ACTIONABLE}
+            return intent, confidence, None
+        scores = reading.scores if reading is not None else {}
+        if self.stacker is not None and reading is not None:
+            p = self.stacker.p_actionable(signals(text, reading, pa))
+            veto = intent in ACTIONABLE and p < self.stacker.threshold
+            rescue = intent not in ACTIONABLE and p >= self.stacker.threshold
+        else:
+            p = pa
+            veto = intent in ACTIONABLE and confidence < SURE and pa < VETO
+            rescue = intent == "chat" and confidence < RESCUE_BELOW and pa > RESCUE
+        if veto:
+            rest = {k: v for k, v in scores.items() if k not in ACTIONABLE}
             best = max(rest, key=rest.get) if rest else "chat"
             if best != "chat" and rest[best] < OTHER_MIN:
                 best = "chat"
-            return best, round(max(0.5, 1 - pa) * 0.8, 3)
-        if intent == "chat" and confidence < RESCUE_BELOW and pa > RESCUE:
-            return "report", RESCUED_CONFIDENCE
-        return intent, confidence
+            maybe = intent if best == "chat" and p >= MAYBE_FROM else None
+            return best, round(max(0.5, 1 - p) * 0.8, 3), maybe
+        if rescue:
+            acts = {k: v for k, v in scores.items() if k in ACTIONABLE and v > 0}
+            return (max(acts, key=acts.get) if acts else "report"), RESCUED_CONFIDENCE, None
+        return intent, confidence, None

@@ -13,11 +13,14 @@ def sqlite_url(tmp_path):
     return f"sqlite+aiosqlite:///{tmp_path}/nlu.db"
 
 
-async def test_unsure_report_is_asked_once_and_registered_on_yes(sqlite_url, parser):
-    text = "垃圾桶有点满"
+@pytest.mark.parametrize("text", ["楼下垃圾桶好像满了",  # the rules unsure
+                                  "垃圾桶满了"])  # the rules sure, the second look doubtful
+async def test_unsure_report_is_asked_once_and_registered_on_yes(sqlite_url, parser, text):
     p = parser.parse(text)
-    assert p.intent == "report"
-    assert parser.settings.confirm_threshold <= p.confidence < parser.settings.ticket_threshold
+    if p.intent == "report":
+        assert parser.settings.confirm_threshold <= p.confidence < parser.settings.ticket_threshold
+    else:
+        assert (p.intent, p.maybe) == ("chat", "report")
     async with Chat(sqlite_url) as chat:
         assert await chat.text("李阿姨", text) == CONFIRM_QUESTION
         assert await chat.tickets() == []

@@ -50,3 +50,38 @@ def test_examples_hold_no_text_of_the_sets_kept_for_measuring():
 def test_a_vetoed_report_with_a_strong_urging_cue_is_urging(parser):
     p = parser.parse("我上次反映的车库漏水 到现在没人管 难道要等淹了车才来？")
     assert p.intent == "urge"
+
+
+def test_stacked_decision_ships_weights_trained_only_on_the_teams_sets():
+    from handlers.nlu.stack import NAMES, Stacker
+
+    stacker = Stacker.shipped()
+    assert stacker is not None and 0 < stacker.threshold < 1
+    import json
+    from importlib import resources
+    shipped = json.loads(resources.files("handlers.nlu").joinpath("data/stack.json").read_text("utf-8"))
+    assert shipped["names"] == NAMES and len(shipped["coef"]) == len(NAMES)
+    assert not [n for n in shipped["trained_on"] if n == "nlu_dev.jsonl"
+                or (n.startswith("nlu_unseen_") and n != "nlu_unseen_a.jsonl")]
+
+
+def test_stacker_weighs_the_signals_it_was_given():
+    from handlers.nlu.stack import NAMES, Stacker
+
+    n = len(NAMES)
+    coef = [0.0] * n
+    coef[NAMES.index("model_logit")] = 2.0
+    s = Stacker({"names": NAMES, "mean": [0.0] * n, "scale": [1.0] * n, "coef": coef,
+                 "bias": 0.0, "threshold": 0.6})
+    low, high = [0.0] * n, [0.0] * n
+    low[NAMES.index("model_logit")], high[NAMES.index("model_logit")] = -2.0, 2.0
+    assert s.p_actionable(low) < 0.1 < 0.9 < s.p_actionable(high)
+    import pytest
+    with pytest.raises(ValueError, match="nlu_stack.py"):
+        Stacker({"names": NAMES[:-1], "mean": [], "scale": [], "coef": [], "bias": 0, "threshold": 0.6})
+
+
+def test_a_doubted_report_is_chat_with_a_maybe(parser):
+    p = parser.parse("垃圾桶满了")
+    assert p.intent == "chat" and p.maybe == "report"
+    assert "maybe" in p.contract() and "maybe" not in parser.parse("大家早上好").contract()
