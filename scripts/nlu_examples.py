@@ -2,8 +2,9 @@
 
     .venv/bin/python scripts/nlu_examples.py
 
-Writes handlers/nlu/data/intent_examples.jsonl (text, intent) and appends new report and
-need lines to category_examples.jsonl. Never uses the shared dev set nor the unseen
+Writes handlers/nlu/data/intent_examples.jsonl (text, intent), appends new report and
+need lines to category_examples.jsonl, and writes urgent_examples.jsonl (the messages the
+rules call urgent, with whether they are). Never uses the shared dev set nor the unseen
 sets kept for measuring (nlu_unseen_b onwards): no text that appears in any of them is taken.
 """
 
@@ -47,7 +48,33 @@ def main() -> None:
     new = [r for r in cats if r["text"] not in have]
     with cat_file.open("a", encoding="utf-8") as f:
         f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in new)
-    print(f"{len(intents)} intent examples; {len(new)} new category examples")
+    urgent = urgent_examples(sources, banned)
+    (out / "urgent_examples.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in urgent), encoding="utf-8")
+    print(f"{len(intents)} intent examples; {len(new)} new category examples; "
+          f"{len(urgent)} urgency examples ({sum(r['urgent'] for r in urgent)} urgent)")
+
+
+def urgent_examples(sources: list[Path], banned: set[str]) -> list[dict]:
+    """Messages the rules call urgent, with whether they really are: what the urgency
+    check learns to tell apart (a danger word in a past story, a figure of speech…)."""
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    from handlers.nlu.parser import Parser
+
+    parser = Parser()
+    parser.urgency = None  # the rules alone
+    seen, out = set(banned), []
+    for path in sources:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            r = json.loads(line) if line.strip() else None
+            if r is None or "urgent" not in r or r["text"] in seen:
+                continue
+            seen.add(r["text"])
+            if parser.parse(r["text"]).urgent:
+                out.append({"text": r["text"], "urgent": bool(r["urgent"])})
+    return out
 
 
 if __name__ == "__main__":

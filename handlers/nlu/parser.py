@@ -9,7 +9,7 @@ from handlers.nlu.intent import IntentScorer
 from handlers.nlu.lexicon import Lexicon
 from handlers.nlu.numbers import LocationReader, blank, find_ticket
 from handlers.nlu.record import Parse, ParseContext
-from handlers.nlu.second_opinion import SecondOpinion
+from handlers.nlu.second_opinion import SecondOpinion, UrgencyCheck
 from handlers.nlu.settings import NluSettings
 from handlers.nlu.summary import Summarizer
 from handlers.nlu.text import clean
@@ -35,6 +35,7 @@ class Parser:
                                         self.lexicon.building_aliases)
         self.summary = Summarizer(self.lexicon)
         self.second = SecondOpinion()
+        self.urgency: UrgencyCheck | None = UrgencyCheck()
 
     def parse(self, text: str, ctx: ParseContext | None = None) -> Parse:
         p = Parse(text=text)
@@ -58,6 +59,8 @@ class Parser:
         if ticket is None and quoted_ticket is None and c.quote is None and not p.urgent:
             p.intent, p.confidence, p.maybe = self.second.recheck(point, p.intent, p.confidence, r)
         p.urgent = p.urgent or (r.danger and p.intent in ("report", "urge"))
+        if p.urgent and self.urgency is not None and not self.urgency.still_urgent(own):
+            p.urgent = False
         p.category, p.also = r.category, r.also
         p.ticket = ticket if ticket is not None else quoted_ticket
         self._locate(p, own, c.quote)

@@ -42,8 +42,8 @@ def test_examples_hold_no_text_of_the_sets_kept_for_measuring():
     assert len(kept) >= 6
     measured = {json.loads(line)["text"] for name in kept
                 for line in (data / name).read_text(encoding="utf-8").splitlines() if line.strip()}
-    learned = {r["text"] for r in examples("intent_examples.jsonl")} \
-        | {r["text"] for r in examples("category_examples.jsonl")}
+    learned = {r["text"] for name in ("intent_examples.jsonl", "category_examples.jsonl",
+                                      "urgent_examples.jsonl") for r in examples(name)}
     assert not measured & learned
 
 
@@ -85,3 +85,11 @@ def test_a_doubted_report_is_chat_with_a_maybe(parser):
     p = parser.parse("垃圾桶满了")
     assert p.intent == "chat" and p.maybe == "report"
     assert "maybe" in p.contract() and "maybe" not in parser.parse("大家早上好").contract()
+
+
+def test_urgency_check_keeps_a_danger_now():
+    from handlers.nlu.second_opinion import UrgencyCheck
+
+    check = UrgencyCheck()
+    assert check.still_urgent("电梯困人了 里面有个老太太在喊救命 快来人")
+    assert check.still_urgent("三楼楼道里冒黑烟 好大的烟味")
