@@ -12,6 +12,8 @@ import math
 from collections import Counter, defaultdict
 from importlib import resources
 
+import numpy as np
+
 ALPHA = 0.1
 
 
@@ -28,27 +30,27 @@ class CharNaiveBayes:
         for label, feats in docs:
             prior[label] += 1
             counts[label].update(feats)
-        vocab = {f for c in counts.values() for f in c}
+        vocab = sorted({f for c in counts.values() for f in c})
         self.labels = sorted(counts)
-        self.log_prior = {c: math.log(prior[c] / len(docs)) for c in self.labels}
-        denom = {c: sum(counts[c].values()) + ALPHA * len(vocab) for c in self.labels}
-        self.log_p = {c: {f: math.log((n + ALPHA) / denom[c]) for f, n in counts[c].items()}
-                      for c in self.labels}
-        self.log_unseen = {c: math.log(ALPHA / denom[c]) for c in self.labels}
-        self.vocab = vocab
+        denom = np.array([sum(counts[c].values()) + ALPHA * len(vocab) for c in self.labels])
+        # one row per feature, one column per label: log P(feature | label)
+        self.index = {f: i for i, f in enumerate(vocab)}
+        table = np.zeros((len(vocab), len(self.labels)))
+        for j, c in enumerate(self.labels):
+            rows = [self.index[f] for f in counts[c]]
+            table[rows, j] = list(counts[c].values())
+        self.log_p = np.log((table + ALPHA) / denom)
+        self.log_prior = np.log(np.array([prior[c] for c in self.labels]) / len(docs))
 
     def posterior(self, text: str) -> dict[str, float]:
         """Label -> probability, tempered by message length (empty if no known feature)."""
-        feats = [f for f in features(text) if f in self.vocab]
-        if not feats:
+        rows = [i for i in map(self.index.get, features(text)) if i is not None]
+        if not rows:
             return {}
-        scores = {c: self.log_prior[c] + sum(self.log_p[c].get(f, self.log_unseen[c]) for f in feats)
-                  for c in self.labels}
-        temper = math.sqrt(len(feats))
-        top = max(scores.values())
-        weights = {c: math.exp((s - top) / temper) for c, s in scores.items()}
-        total = sum(weights.values())
-        return {c: w / total for c, w in weights.items()}
+        scores = self.log_prior + self.log_p[rows].sum(axis=0)
+        weights = np.exp((scores - scores.max()) / math.sqrt(len(rows)))
+        weights /= weights.sum()
+        return dict(zip(self.labels, weights.tolist()))
 
     def predict(self, text: str) -> tuple[str | None, float]:
         """The likeliest label and its probability; (None, 0) if there is no clue."""
