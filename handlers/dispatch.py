@@ -203,12 +203,14 @@ async def understand(ctx: Ctx, text: str) -> None:
     if p.intent in ACTIONABLE:
         if p.confidence >= nlu.ticket_threshold:
             await T.register(ctx, p, text)
-        elif p.confidence >= nlu.confirm_threshold:
+        elif p.confidence >= nlu.confirm_threshold and not await join_same(ctx, p):
             await ask_to_register(ctx, p, text)
         return
     if p.intent == "chat" and p.maybe and p.ticket is None and not ctx.msg.quoted_id:
         # a report the parser doubts: ask once rather than stay silent or register it
-        await ask_to_register(ctx, replace(p, intent=p.maybe, confidence=nlu.confirm_threshold), text)
+        p = replace(p, intent=p.maybe, confidence=nlu.confirm_threshold)
+        if not await join_same(ctx, p):
+            await ask_to_register(ctx, p, text)
         return
     if ctx.msg.quoted_id and p.ticket is not None and p.intent in ("report", "chat") \
             and (p.intent == "report" or ME_TOO.search(clipped)):
@@ -219,6 +221,16 @@ async def understand(ctx: Ctx, text: str) -> None:
             await act_on_reference(ctx, p)
         elif len(p.candidates) > 1:
             await ask_which(ctx, p)
+
+
+async def join_same(ctx: Ctx, p: Parse) -> bool:
+    """An unsure report of what a live ticket already holds (same kind, same building or
+    spot) joins it rather than being asked about: it adds nothing new to register."""
+    same = await T.pileon_of(ctx, p)
+    if same is None or ctx.is_reporter(same):
+        return False
+    await T.merge_into(ctx, same, p)
+    return True
 
 
 async def join_quoted(ctx: Ctx, p: Parse) -> None:

@@ -96,17 +96,14 @@ async def register(ctx: Ctx, p: Parse, text: str) -> Ticket:
     """Make a ticket from a parsed report/need/offer, or join a live one (pile-on)."""
     kind = KIND_OF_INTENT.get(p.intent, "problem")
     category = p.category or "other"
-    window = timedelta(minutes=ctx.gconf.pileon_window_minutes)
     if kind == "problem" and not p.urgent:
         note_on = await note_progress(ctx, p, text)
         if note_on is not None:  # staff on a live ticket: a progress note, no new ticket
             return note_on
-    if kind == "problem" and window:
-        same = await ctx.repo.find_pileon(ctx.group.id, kind, category, p.building, p.place,
-                                          ctx.now - window)
-        if same is not None:
-            await merge_into(ctx, same, p)
-            return same
+    same = await pileon_of(ctx, p)
+    if same is not None:
+        await merge_into(ctx, same, p)
+        return same
     owners = await owners_for(ctx, kind, category, p.building)
     urgent = p.urgent and kind == "problem"
     due_at, complexity = initial_deadline(
@@ -119,6 +116,16 @@ async def register(ctx: Ctx, p: Parse, text: str) -> Ticket:
         source_message_id=ctx.msg.id or ctx.msg_key, due_at=due_at, complexity=complexity)
     await ctx.reply(created_text(t, owners), owners)
     return t
+
+
+async def pileon_of(ctx: Ctx, p: Parse) -> Ticket | None:
+    """The live problem of the same category at the same building or spot, opened within
+    the group's pile-on window, that a report of it should join."""
+    window = timedelta(minutes=ctx.gconf.pileon_window_minutes)
+    if KIND_OF_INTENT.get(p.intent, "problem") != "problem" or not window:
+        return None
+    return await ctx.repo.find_pileon(ctx.group.id, "problem", p.category or "other", p.building,
+                                      p.place, ctx.now - window)
 
 
 async def echo_target(ctx: Ctx, p: Parse, text: str, quote: str | None) -> Ticket | None:

@@ -50,7 +50,7 @@ class CharNaiveBayes:
         scores = self.log_prior + self.log_p[rows].sum(axis=0)
         weights = np.exp((scores - scores.max()) / math.sqrt(len(rows)))
         weights /= weights.sum()
-        return dict(zip(self.labels, weights.tolist()))
+        return dict(zip(self.labels, weights.tolist(), strict=True))
 
     def predict(self, text: str) -> tuple[str | None, float]:
         """The likeliest label and its probability; (None, 0) if there is no clue."""

@@ -47,5 +47,5 @@ class Stacker:
         return cls(json.loads(path.read_text("utf-8"))) if path.is_file() else None
 
     def p_actionable(self, x: list[float]) -> float:
-        z = self.bias + sum(c * (v - m) / s for c, v, m, s in zip(self.coef, x, self.mean, self.scale))
+        z = self.bias + sum(c * (v - m) / s for c, v, m, s in zip(self.coef, x, self.mean, self.scale, strict=True))
         return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
