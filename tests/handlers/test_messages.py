@@ -258,3 +258,12 @@ async def test_question_quoting_a_report_is_not_a_pile_on(chat):
     out = await chat.say("网格长", "「王阿姨：楼道灯又不亮了」\n- - - - - - - - - - - - - - -\n王阿姨你是哪一幢哪个单元的？")
     assert all("合并" not in o.text for o in out)
     assert [len(t.reporters) for t in await chat.tickets()] == [1]
+
+
+async def test_unsure_report_of_a_live_ticket_joins_it_without_asking(chat):
+    await chat.say("王阿姨", "3幢门口的垃圾桶满出来了，臭得很")
+    p = chat.app.parser.parse("3幢垃圾桶满了")
+    assert p.intent == "report" and p.confidence < chat.config.nlu.ticket_threshold
+    out = await chat.say("李大爷", "3幢垃圾桶满了")
+    assert "已合并到 #1" in out[0].text and "要登记" not in out[0].text
+    assert [r.name for r in (await chat.tickets())[0].reporters] == ["王阿姨", "李大爷"]
