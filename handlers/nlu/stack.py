@@ -13,8 +13,11 @@ takes a dot product. No weights file: the fixed thresholds of `second_opinion` a
 from __future__ import annotations
 
 import json
+import logging
 import math
 from importlib import resources
+
+log = logging.getLogger(__name__)
 
 INTENTS = ("report", "need", "offer", "urge", "resolve", "rate", "chat")
 ACTIONABLE = {"report", "need", "offer"}
@@ -43,8 +46,16 @@ class Stacker:
 
     @classmethod
     def shipped(cls) -> Stacker | None:
+        """The weights in data/stack.json; None (the fixed thresholds apply) when there are
+        none or they were trained on other signals (a warning says to retrain)."""
         path = resources.files("handlers.nlu").joinpath("data/stack.json")
-        return cls(json.loads(path.read_text("utf-8"))) if path.is_file() else None
+        if not path.is_file():
+            return None
+        try:
+            return cls(json.loads(path.read_text("utf-8")))
+        except ValueError as e:
+            log.warning("%s; using the fixed thresholds meanwhile", e)
+            return None
 
     def p_actionable(self, x: list[float]) -> float:
         z = self.bias + sum(c * (v - m) / s for c, v, m, s in zip(self.coef, x, self.mean, self.scale, strict=True))
