@@ -30,7 +30,7 @@ from nlu_examples import DATA, KEEP_OUT, rows  # noqa: E402
 from handlers.nlu.record import ACTIONABLE  # noqa: E402
 from handlers.nlu.stack import NAMES, signals  # noqa: E402
 
-THRESHOLD = 0.6
+THRESHOLD = 0.65  # the chat floor (≤ 3 %) binds harder than F1 (≥ 0.93): see the printed figures
 L2 = 1.0
 OUT = ROOT / "handlers" / "nlu" / "data" / "stack.json"
 
