@@ -34,6 +34,10 @@ MEDIA_QUIET = timedelta(minutes=30)
 ME_TOO = re.compile(r"我(家|们家?|这边|这里)?也(是|一样|这样|坏|停|有)|同样|一样的|\+1|同问")
 MEDIA_NAMES = {"image": "图片", "voice": "语音", "file": "文件", "link": "链接", "video": "视频"}
 CONFIRM_QUESTION = "要登记为问题吗？回复 1 登记，回复 2 不用。"
+# the same question for the other two lists
+CONFIRM_BY_INTENT = {"report": CONFIRM_QUESTION,
+                     "need": "要登记到需求清单吗？回复 1 登记，回复 2 不用。",
+                     "offer": "要登记到资源清单吗？回复 1 登记，回复 2 不用。"}
 # the answer the resolve reply asks for: "如果没修好请回复“没修好”"
 NOT_FIXED = re.compile(r"没(有)?(修|弄|搞|处理)好|还是(坏|不行|不亮|漏|堵|没好|老样子)|还没(好|修好)|"
                        r"又(坏|不亮|漏|堵)了|根本没(修|弄|处理)")
@@ -254,7 +258,7 @@ async def ask_to_register(ctx: Ctx, p: Parse, text: str) -> None:
     await ctx.repo.open_prompt(ctx.group.id, ctx.sender, "confirm_report",
                                {"parse": asdict(p), "text": text}, ctx.msg_key, ctx.now,
                                timedelta(hours=2))
-    await ctx.reply(CONFIRM_QUESTION, [ctx.sender])
+    await ctx.reply(CONFIRM_BY_INTENT.get(p.intent, CONFIRM_QUESTION), [ctx.sender])
 
 
 async def act_on_reference(ctx: Ctx, p: Parse) -> None:

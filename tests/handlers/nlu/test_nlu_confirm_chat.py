@@ -37,3 +37,17 @@ async def test_clear_report_becomes_a_ticket_and_chat_stays_silent(sqlite_url, p
         assert await chat.text("张大伯", chat_line) == ""
         tickets = await chat.tickets()
     assert [(t.category, t.building) for t in tickets] == [("lighting", "5")]
+
+
+async def test_a_doubted_offer_is_asked_about_for_the_resource_list(sqlite_url, parser):
+    text = "我家包了好多粽子 吃不完 要的邻居来8幢拿"
+    p = parser.parse(text)
+    assert "offer" in (p.intent, p.maybe)
+    async with Chat(sqlite_url) as chat:
+        out = await chat.text("李阿姨", text)
+        if p.intent == "offer" and p.confidence >= parser.settings.ticket_threshold:
+            assert "资源" in out
+        else:
+            assert out == "要登记到资源清单吗？回复 1 登记，回复 2 不用。"
+            await chat.say("李阿姨", "1")
+            assert [t.kind for t in await chat.tickets()] == ["offer"]

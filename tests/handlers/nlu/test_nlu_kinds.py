@@ -169,3 +169,22 @@ def test_where_the_point_of_a_message_is(parser, text, intent):
 ])
 def test_discussion_offers_and_short_updates(parser, text, intent):
     assert parser.parse(text).intent == intent
+
+
+@pytest.mark.parametrize("text, intent, urgent", [
+    # knocking inside a lift is someone trapped
+    ("9幢电梯里有人在敲门 听着是个小孩", "report", True),
+    # figures of speech are no danger
+    ("今天被领导气得头顶冒烟 回家还要做饭", "chat", False),
+    ("家长群又炸了 为了一张手抄报", "chat", False),
+    # a forwarded safety guide is a notice
+    ("转发：冬季用电安全小常识｜电热毯不要通宵开，插线板不要串联", "chat", False),
+    # done, urged, offered, said again
+    ("3幢1单元楼道灯已换新 物业小王", "resolve", False),
+    ("还没人管吗？？", "urge", False),
+    ("我家包了好多粽子 吃不完 要的邻居来8幢拿", "offer", False),
+    ("老年食堂的饭今天又没送 我爸等到一点了 12幢2单元", "report", False),
+])
+def test_more_kinds_from_unseen_sets(parser, text, intent, urgent):
+    p = parser.parse(text)
+    assert intent in (p.intent, p.maybe) and p.urgent is urgent  # or doubted and asked about
