@@ -14,7 +14,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
 # the shared dev set and every unseen set but the first (which became training material)
-KEEP_OUT = ("nlu_dev.jsonl",) + tuple(f"nlu_unseen_{x}.jsonl" for x in "bcdefghijk")
+KEEP_OUT = ("nlu_dev.jsonl",) + tuple(sorted(p.name for p in DATA.glob("nlu_unseen_*.jsonl")
+                                              if p.name != "nlu_unseen_a.jsonl"))
 
 
 def rows(path: Path):
