@@ -188,3 +188,18 @@ def test_discussion_offers_and_short_updates(parser, text, intent):
 def test_more_kinds_from_unseen_sets(parser, text, intent, urgent):
     p = parser.parse(text)
     assert intent in (p.intent, p.maybe) and p.urgent is urgent  # or doubted and asked about
+
+
+@pytest.mark.parametrize("text, intent", [
+    # Wu dialect: 弗 is 不, 嗯哝 is 你们
+    ("五幢二单元楼道里格灯一直弗亮 嗯哝物业来换一换", "report"),
+    # a memory that opens with 老早/去年 and nothing saying it is back
+    ("老早我们乡下烧柴灶 着火是常有的事", "chat"),
+    # asking neighbours for things is no offer
+    ("谁家有多余的纸箱子 搬家要用 我自己来拿", "chat"),
+    ("你家快递放错到我家门口了 有空来拿一下", "chat"),
+    # asked after an earlier report
+    ("早上说的那个群租的事情 民警去看了没有", "urge"),
+])
+def test_dialect_memories_requests_and_asking_after(parser, text, intent):
+    assert parser.parse(text).intent == intent
