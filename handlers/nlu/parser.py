@@ -8,7 +8,7 @@ from handlers.nlu.context import resolve_reference
 from handlers.nlu.intent import IntentScorer
 from handlers.nlu.lexicon import Lexicon
 from handlers.nlu.numbers import LocationReader, blank, find_ticket
-from handlers.nlu.record import Parse, ParseContext
+from handlers.nlu.record import ACTIONABLE, Parse, ParseContext
 from handlers.nlu.second_opinion import SecondOpinion, UrgencyCheck
 from handlers.nlu.settings import NluSettings
 from handlers.nlu.summary import Summarizer
@@ -78,14 +78,14 @@ class Parser:
 
     def _point_after_pleasantries(self, text: str):
         """"早上好各位 今天太阳好 就是我们十一幢后面的阴沟又臭了": greetings and small talk
-        first, the point after a turn ("就是", "另外", "对了"…). The reading of the part
-        after the turn when it is a sure report, need or offer; else None."""
+        first, the point after a turn ("就是", "另外", "对了"…). When the part after the
+        turn is a sure report, need or offer: (its reading, that part); else None."""
         m = _TURN.search(text, 4)
         if m is None or len(text) - m.end() < 6:
             return None
         rest = text[m.end():]
         tail = self.scorer.read(rest, has_ticket=False, has_quote=False, stars=0, ironic=False)
-        if tail.intent not in ("report", "need", "offer") or tail.confidence < 0.5:
+        if tail.intent not in ACTIONABLE or tail.confidence < 0.5:
             return None
         if tail.confidence >= TURN_SURE or (self.second.p_actionable(rest) or 0.0) >= TURN_MODEL:
             return tail, rest

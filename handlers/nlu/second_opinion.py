@@ -46,10 +46,6 @@ class SecondOpinion:
         post = self.model.posterior(text[:HEAD])  # what a message is about comes first
         return post.get("act") if post else None
 
-    def review(self, text: str, intent: str, confidence: float, reading=None) -> tuple[str, float]:
-        """`recheck` without the doubted reading."""
-        return self.recheck(text, intent, confidence, reading)[:2]
-
     def recheck(self, text: str, intent: str, confidence: float,
                 reading=None) -> tuple[str, float, str | None]:
         """The intent and confidence after the second look. A vetoed report becomes the

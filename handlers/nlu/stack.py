@@ -17,10 +17,11 @@ import logging
 import math
 from importlib import resources
 
+from handlers.nlu.record import ACTIONABLE
+
 log = logging.getLogger(__name__)
 
 INTENTS = ("report", "need", "offer", "urge", "resolve", "rate", "chat")
-ACTIONABLE = {"report", "need", "offer"}
 NAMES = ([f"score_{i}" for i in INTENTS] + [f"share_{i}" for i in INTENTS]
          + ["model_logit", "danger", "log_length", "question", "rule_confidence", "rule_actionable"])
 
