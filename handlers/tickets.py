@@ -147,14 +147,15 @@ async def echo_target(ctx: Ctx, p: Parse, text: str, quote: str | None) -> Ticke
             return quoted[0]
         if not firm:
             return None
-    recent = [t for t in live if t.created_at >= since]
-    if p.building:
-        fits = [t for t in recent if t.building == p.building]
-    elif p.place:
-        fits = [t for t in recent if same_place(t.place, p.place)]
-    else:
+    if not (p.building or p.place):
         return None
+    fits = [t for t in live if t.created_at >= since and at_spot(t, p)]
     return fits[0] if len(fits) == 1 else None
+
+
+def at_spot(t: Ticket, p: Parse) -> bool:
+    """The ticket is where the message is: its building, or (without one) the same spot."""
+    return t.building == p.building if p.building else same_place(t.place, p.place)
 
 
 async def note_progress(ctx: Ctx, p: Parse, text: str) -> Ticket | None:
@@ -180,8 +181,7 @@ async def progress_target(ctx: Ctx, category: str, p: Parse, text: str) -> Ticke
         return None
     live = await ctx.repo.tickets(ctx.group.id, kind="problem", newest_first=True,
                                   statuses=("open", "assigned", "reopened"))
-    return next((t for t in live if t.created_at >= since and (
-        t.building == p.building if p.building else same_place(t.place, p.place))), None)
+    return next((t for t in live if t.created_at >= since and at_spot(t, p)), None)
 
 
 async def is_staff(ctx: Ctx) -> bool:
