@@ -96,7 +96,7 @@ class IntentScorer:
             scores["urge"] *= 0.5
         self._rate(scores, cues["rate"], stars, ironic)
         rumour = any(h.start < RUMOUR_SPAN for h in lex.hits(text, "rumour"))
-        elsewhere, here = self._asides(text, scores, cat_hits)
+        elsewhere, here = self._asides(text, scores, cat_hits, danger)
         rumour = (rumour or elsewhere) and not here
         # "千万别开灯别打火" beside a gas smell is no hypothetical
         _settle(scores, stars, rumour, bool(lex.hits(text, "hypothetical")) and not danger)
@@ -106,13 +106,13 @@ class IntentScorer:
         return Reading(scores, intent, _confidence(scores, intent), category, also,
                        dict(cat_scores), urgent, cues, danger and not rumour)
 
-    def _asides(self, text: str, scores: dict[str, float],
-                cat_hits: list[Hit]) -> tuple[bool, bool]:
+    def _asides(self, text: str, scores: dict[str, float], cat_hits: list[Hit],
+                danger: bool) -> tuple[bool, bool]:
         """Kinds of message that explain cues away (lexicon [aside.*]). Returns whether
         one says the talk is about somewhere else, and whether one says it is about this
         estate after all (a comparison). A category's "something is wrong"
         phrase inside the aside's own words ("可以来摆摊") does not count as a problem."""
-        rumour, here, danger = False, False, None
+        rumour, here = False, False
         for name, aside in self.lex.asides.items():
             hits = self.lex.hits(text, f"aside:{name}")
             if (len(hits) < aside.min_hits or len(text) < aside.min_len
@@ -123,10 +123,8 @@ class IntentScorer:
                     or (aside.requires is not None and not aside.requires.search(text))
                     or (aside.unless_place and self.lex.hits(text, "places"))):
                 continue
-            if aside.unless_urgent:
-                danger = self._urgent(text) if danger is None else danger
-                if danger:
-                    continue
+            if aside.unless_urgent and danger:
+                continue
             for intent, factor in aside.mute.items():
                 scores[intent] *= factor
             for intent, extra in aside.boost.items():
